@@ -1,0 +1,45 @@
+//! Prospekt application services: every use case takes an [`Actor`], asks the [`policy`]
+//! whether this actor may act on this record, applies the domain rules and writes through
+//! storage in one transaction together with its audit entry.
+//!
+//! The web layer and the CLI call only this crate; neither filters records by itself.
+
+pub mod actor;
+pub mod auth;
+pub mod counterparties;
+mod error;
+pub mod policy;
+pub mod users;
+
+use prospekt_storage::Db;
+
+pub use actor::Actor;
+pub use error::AppError;
+
+/// The application: the database handle and nothing else, so any number of app servers
+/// can run side by side (no shared in-process state).
+#[derive(Clone, Debug)]
+pub struct App {
+    db: Db,
+}
+
+impl App {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Whether the database answers (for `/healthz`).
+    pub async fn health(&self) -> Result<(), AppError> {
+        self.db.ping().await.map_err(AppError::from)
+    }
+}
+
+/// Current time truncated to microseconds: both databases then store and return the same value.
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().trunc_subsecs(6)
+}

@@ -1,0 +1,187 @@
+//! Test harness: a real server on port 0 with a fresh database per test, on SQLite or on
+//! PostgreSQL (a database created per test in the throwaway cluster `cargo xtask test` starts).
+
+use std::path::PathBuf;
+
+use chrono::{SubsecRound, Utc};
+use prospekt_app::App;
+use prospekt_storage::{Db, DbUrl, db_run};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub app: App,
+    pub http: reqwest::Client,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+    dir: Option<PathBuf>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// The admin URL of the throwaway PostgreSQL cluster, or `None` (with a printed skip notice)
+/// when the test command found no PostgreSQL. With `PROSPEKT_TEST_REQUIRE_ALL=1` absence fails.
+pub fn pg_admin_url() -> Option<String> {
+    match std::env::var("PROSPEKT_TEST_PG_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("PROSPEKT_TEST_REQUIRE_ALL").as_deref() != Ok("1"),
+                "PostgreSQL tests are required but PROSPEKT_TEST_PG_URL is not set (run `cargo xtask test`)"
+            );
+            eprintln!("SKIPPED on PostgreSQL: PROSPEKT_TEST_PG_URL not set (run `cargo xtask test`)");
+            None
+        }
+    }
+}
+
+/// A fresh, migrated database URL for one test.
+pub async fn fresh_db_url(backend: Backend) -> Option<(String, Option<PathBuf>)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("prospekt-test-{}", Uuid::now_v7().simple()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            Some((format!("sqlite://{}", dir.join("test.db").display()), Some(dir)))
+        }
+        Backend::Postgres => {
+            let admin = pg_admin_url()?;
+            let name = format!("t_{}", Uuid::now_v7().simple());
+            let db = Db::connect(&DbUrl::parse(&admin).expect("admin url")).await.expect("connect admin");
+            db_run!(&db, pool => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await.expect("create db");
+            });
+            db.close().await;
+            let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).expect("admin url has a path");
+            Some((format!("{base}/{name}"), None))
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let (url, dir) = fresh_db_url(backend).await?;
+    let db = Db::open(&DbUrl::parse(&url).expect("url")).await.expect("open test db");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let addr = listener.local_addr().expect("addr");
+    let app = App::new(db.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server_app = app.clone();
+    tokio::spawn(async move {
+        let _ = prospekt_web::serve(listener, server_app, false, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    Some(TestApp { base: format!("http://{addr}"), db, app, http, _shutdown: tx, dir })
+}
+
+/// Records created directly in storage for a test (the write APIs arrive with later issues).
+pub struct Fixture {
+    pub department_a: Uuid,
+    pub department_b: Uuid,
+}
+
+pub struct SeedUser {
+    pub id: Uuid,
+    pub token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn departments(&self) -> Fixture {
+        let now = Utc::now().trunc_subsecs(6);
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        for (id, name) in [(a, "Отдел продаж Москва"), (b, "Отдел продаж Урал")] {
+            db_run!(&self.db, pool => {
+                sqlx::query("INSERT INTO departments (id, name, created_at) VALUES ($1, $2, $3)")
+                    .bind(id).bind(name).bind(now).execute(pool).await.expect("department");
+            });
+        }
+        Fixture { department_a: a, department_b: b }
+    }
+
+    /// A user with a role and department, a password "password1" and an API token.
+    pub async fn user(&self, login: &str, role: &str, department: Option<Uuid>) -> SeedUser {
+        let role_parsed: prospekt_domain::Role = role.parse().expect("role");
+        let id = self
+            .app
+            .add_user(&prospekt_app::users::AddUser {
+                login,
+                display_name: Some(login),
+                role: role_parsed,
+                password: Some("password1"),
+            })
+            .await
+            .expect("add user")
+            .as_uuid();
+        db_run!(&self.db, pool => {
+            sqlx::query("UPDATE users SET department_id = $1 WHERE id = $2")
+                .bind(department).bind(id).execute(pool).await.expect("set department");
+        });
+        let token = self.app.create_token(login, "test", None).await.expect("token").secret;
+        SeedUser { id, token }
+    }
+
+    /// A legal-entity counterparty with a valid INN, owned by `owner` in `department`.
+    pub async fn counterparty(&self, name: &str, owner: Option<Uuid>, department: Option<Uuid>) -> Uuid {
+        let id = Uuid::now_v7();
+        let now = Utc::now().trunc_subsecs(6);
+        db_run!(&self.db, pool => {
+            sqlx::query(
+                "INSERT INTO counterparties (id, kind, name, full_name, inn, kpp, search_key, status, tier, owner_id, \
+                 department_id, payment_terms_days, credit_limit, version, created_at, updated_at) \
+                 VALUES ($1, 'legal_entity', $2, $3, '7707083893', '773601001', $4, 'client', 'regular', $5, $6, 14, 150000000, 1, $7, $7)",
+            )
+            .bind(id).bind(name).bind(format!("Общество с ограниченной ответственностью «{name}»"))
+            .bind(name.to_lowercase()).bind(owner).bind(department).bind(now)
+            .execute(pool).await.expect("counterparty");
+        });
+        id
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).bearer_auth(token).send().await.expect("request")
+    }
+}
+
+/// Generates one `#[tokio::test]` per backend for each listed async test function
+/// `async fn name(app: TestApp)`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await.expect("sqlite app");
+                    super::$name(app).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,118 @@
+//! Real-browser tests: headless Chromium driven through chromedriver (WebDriver).
+//! They run where `cargo xtask test` found Chromium; elsewhere they say they were skipped.
+
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use helpers::{Backend, TestApp, spawn_app};
+use thirtyfour::prelude::*;
+
+/// A chromedriver process on a free port, killed on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn browser_paths() -> Option<(String, String)> {
+    match (std::env::var("PROSPEKT_TEST_CHROMIUM"), std::env::var("PROSPEKT_TEST_CHROMEDRIVER")) {
+        (Ok(c), Ok(d)) if !c.is_empty() && !d.is_empty() => Some((c, d)),
+        _ => {
+            assert!(
+                std::env::var("PROSPEKT_TEST_REQUIRE_ALL").as_deref() != Ok("1"),
+                "browser tests are required but Chromium was not found (run `cargo xtask test`)"
+            );
+            eprintln!("SKIPPED browser test: PROSPEKT_TEST_CHROMIUM/PROSPEKT_TEST_CHROMEDRIVER not set");
+            None
+        }
+    }
+}
+
+async fn start_browser() -> Option<(Driver, WebDriver)> {
+    let (chromium, chromedriver) = browser_paths()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver { child, port };
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary(&chromium).unwrap();
+    for arg in [
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--window-size=1400,900",
+    ] {
+        caps.add_arg(arg).unwrap();
+    }
+    // chromedriver takes a moment to listen: retry the session until it answers.
+    let url = format!("http://127.0.0.1:{}", driver.port);
+    let mut last_err = None;
+    for _ in 0..100 {
+        match WebDriver::new(&url, caps.clone()).await {
+            Ok(wd) => return Some((driver, wd)),
+            Err(e) => {
+                last_err = Some(e);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    panic!("chromedriver did not start: {last_err:?}");
+}
+
+async fn sign_in(wd: &WebDriver, app: &TestApp, login: &str) -> WebDriverResult<()> {
+    wd.goto(app.url("/login")).await?;
+    wd.find(By::Name("login")).await?.send_keys(login).await?;
+    wd.find(By::Name("password")).await?.send_keys("password1").await?;
+    wd.find(By::Css("form.login button[type=submit]")).await?.click().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_signs_in_sees_the_start_page_and_opens_a_client() {
+    let Some((_driver, wd)) = start_browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    let f = app.departments().await;
+    let manager = app.user("olga", "manager", Some(f.department_a)).await;
+    app.counterparty("Стройресурс", Some(manager.id), Some(f.department_a)).await;
+
+    let result: WebDriverResult<()> = async {
+        // A wrong password first: the page says so and stays on the form.
+        wd.goto(app.url("/login")).await?;
+        wd.find(By::Name("login")).await?.send_keys("olga").await?;
+        wd.find(By::Name("password")).await?.send_keys("wrong-one").await?;
+        wd.find(By::Css("form.login button[type=submit]")).await?.click().await?;
+        let err = wd.query(By::Css("[data-testid=login-error]")).first().await?;
+        assert!(err.text().await?.contains("Неверный логин или пароль"));
+
+        sign_in(&wd, &app, "olga").await?;
+        let who = wd.query(By::Css("[data-testid=current-user]")).first().await?;
+        assert!(who.text().await?.contains("olga"));
+        let row = wd.query(By::LinkText("Стройресурс")).first().await?;
+        row.click().await?;
+        let title = wd.query(By::Css("[data-testid=client-name]")).first().await?;
+        assert!(title.text().await?.contains("Стройресурс"));
+        assert!(wd.source().await?.contains("7707083893"));
+
+        // Switch to English and back through the header link.
+        wd.find(By::Css("a.lang")).await?.click().await?;
+        wd.query(By::XPath("//button[normalize-space()='Sign out']")).first().await?;
+        wd.find(By::XPath("//button[normalize-space()='Sign out']")).await?.click().await?;
+        wd.query(By::Css("form.login")).first().await?;
+        Ok(())
+    }
+    .await;
+    let _ = wd.quit().await;
+    result.expect("browser flow");
+}

@@ -1,0 +1,302 @@
+//! Connecting, migrating and the `Db` handle shared by every repository.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub static MIGRATIONS_SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
+pub static MIGRATIONS_POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A parsed database URL. Parsing happens before any connection so a typo is reported
+/// as a typo, not as a network error.
+#[derive(Clone)]
+pub struct DbUrl {
+    backend: Backend,
+    raw: String,
+}
+
+impl std::fmt::Debug for DbUrl {
+    // The URL may carry a password; Debug shows it redacted.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DbUrl({})", self.redacted())
+    }
+}
+
+impl DbUrl {
+    pub fn parse(raw: &str) -> Result<Self, DbError> {
+        let backend = if raw.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(DbError::BadUrl(format!(
+                "unsupported database URL {:?}: expected sqlite://FILE or postgres://USER@HOST:PORT/DB",
+                redact(raw)
+            )));
+        };
+        Ok(Self { backend, raw: raw.to_owned() })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The URL with any password replaced by `***`, safe for logs and error messages.
+    pub fn redacted(&self) -> String {
+        redact(&self.raw)
+    }
+}
+
+fn redact(raw: &str) -> String {
+    match (raw.find("://"), raw.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &raw[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!("{}{}:***{}", &raw[..scheme_end + 3], &userinfo[..colon], &raw[at..]),
+                None => raw.to_owned(),
+            }
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("{0}")]
+    BadUrl(String),
+    #[error("cannot open the database {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error(
+        "the database {url} has schema version {db_version}, newer than this prospekt knows ({known}); upgrade prospekt"
+    )]
+    SchemaTooNew { url: String, db_version: i64, known: i64 },
+    #[error("migrating {url} failed: {reason}")]
+    Migrate { url: String, reason: String },
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("record changed by someone else (version conflict)")]
+    Conflict,
+    #[error("record not found")]
+    NotFound,
+}
+
+impl DbError {
+    /// The name of the violated constraint, when the database rejected a write because of one.
+    pub fn constraint(&self) -> Option<&str> {
+        match self {
+            DbError::Sql(sqlx::Error::Database(e)) => e.constraint(),
+            _ => None,
+        }
+    }
+
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, DbError::Sql(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+/// The database handle: a pool for one of the two backends. Cheap to clone.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Expands one body per backend: inside, `$pool` is the concrete pool of that backend.
+/// The SQL text is shared, so both databases run the same query.
+#[macro_export]
+macro_rules! db_run {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A transaction on either backend.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Like [`db_run!`] for a transaction: `$conn` is `&mut` the concrete connection.
+#[macro_export]
+macro_rules! tx_run {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Db {
+    /// Opens the database without touching its schema. SQLite files are created on first use.
+    pub async fn connect(url: &DbUrl) -> Result<Db, DbError> {
+        let connect_err = |e: sqlx::Error| DbError::Connect { url: url.redacted(), reason: describe(&e) };
+        match url.backend {
+            Backend::Sqlite => {
+                let opts = SqliteConnectOptions::from_str(&url.raw)
+                    .map_err(|e| DbError::BadUrl(format!("malformed SQLite URL {:?}: {}", url.redacted(), describe(&e))))?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .pragma("cache_size", "-65536")
+                    .pragma("temp_store", "memory");
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .connect_with(opts)
+                    .await
+                    .map_err(connect_err)?;
+                Ok(Db::Sqlite(pool))
+            }
+            Backend::Postgres => {
+                let opts = PgConnectOptions::from_str(&url.raw).map_err(|e| {
+                    DbError::BadUrl(format!("malformed PostgreSQL URL {:?}: {}", url.redacted(), describe(&e)))
+                })?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(32)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await
+                    .map_err(connect_err)?;
+                Ok(Db::Postgres(pool))
+            }
+        }
+    }
+
+    /// Opens the database and brings its schema up to date.
+    pub async fn open(url: &DbUrl) -> Result<Db, DbError> {
+        let db = Db::connect(url).await?;
+        db.migrate(url).await?;
+        Ok(db)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self {
+            Db::Sqlite(_) => &MIGRATIONS_SQLITE,
+            Db::Postgres(_) => &MIGRATIONS_POSTGRES,
+        }
+    }
+
+    /// Applies pending migrations. A database that has a migration this binary does not know
+    /// is from a newer Prospekt and is refused untouched.
+    pub async fn migrate(&self, url: &DbUrl) -> Result<(), DbError> {
+        let migrator = self.migrator();
+        let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let result = db_run!(self, pool => migrator.run(pool).await);
+        match result {
+            Ok(()) => Ok(()),
+            Err(MigrateError::VersionMissing(v)) => {
+                Err(DbError::SchemaTooNew { url: url.redacted(), db_version: v, known })
+            }
+            Err(e) => Err(DbError::Migrate { url: url.redacted(), reason: e.to_string() }),
+        }
+    }
+
+    /// The highest applied migration version.
+    pub async fn schema_version(&self) -> Result<i64, DbError> {
+        let v: Option<i64> = db_run!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(v.unwrap_or(0))
+    }
+
+    /// Answers whether the database responds (for `/healthz`).
+    pub async fn ping(&self) -> Result<(), DbError> {
+        db_run!(self, pool => { sqlx::query("SELECT 1").execute(pool).await?; });
+        Ok(())
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`) so concurrent writers wait instead of failing on lock upgrade.
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        db_run!(self, pool => pool.close().await)
+    }
+}
+
+/// A one-line, human description of a connection error (no Debug dumps).
+fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::Configuration(c) => c.to_string(),
+        sqlx::Error::Database(d) => d.message().to_owned(),
+        sqlx::Error::PoolTimedOut => "timed out waiting for a connection".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_classified_and_passwords_redacted() {
+        assert_eq!(DbUrl::parse("sqlite://x.db").unwrap().backend(), Backend::Sqlite);
+        let pg = DbUrl::parse("postgres://crm:secret@localhost:5432/crm").unwrap();
+        assert_eq!(pg.backend(), Backend::Postgres);
+        assert_eq!(pg.redacted(), "postgres://crm:***@localhost:5432/crm");
+        assert!(!format!("{pg:?}").contains("secret"));
+        assert!(DbUrl::parse("mysql://x").is_err());
+    }
+}
+
+/// A consistent online copy of a SQLite database (`VACUUM INTO` reads one snapshot while
+/// writers continue in WAL mode).
+pub async fn backup_sqlite(db: &Db, target: &str) -> Result<(), DbError> {
+    match db {
+        Db::Sqlite(pool) => {
+            sqlx::query("VACUUM INTO $1").bind(target).execute(pool).await?;
+            Ok(())
+        }
+        Db::Postgres(_) => Err(DbError::BadUrl("backup_sqlite called on a PostgreSQL database".into())),
+    }
+}

@@ -1,0 +1,50 @@
+//! API tokens. Only a SHA-256 digest of the secret is stored: tokens are 256-bit random
+//! values, so a fast hash is enough and keeps every API request cheap.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::users::UserRow;
+use crate::{Db, DbError, Tx, db_run, tx_run};
+
+pub async fn insert_tx(
+    tx: &mut Tx,
+    id: Uuid,
+    user_id: Uuid,
+    token_hash: &str,
+    name: &str,
+    now: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<(), DbError> {
+    tx_run!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO api_tokens (id, user_id, token_hash, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(user_id)
+        .bind(token_hash)
+        .bind(name)
+        .bind(now)
+        .bind(expires_at)
+        .execute(conn)
+        .await?;
+    });
+    Ok(())
+}
+
+/// The active user behind a token digest: not revoked, not expired, user active.
+pub async fn user_by_hash(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Result<Option<UserRow>, DbError> {
+    Ok(db_run!(db, pool => {
+        sqlx::query_as::<_, UserRow>(
+            "SELECT u.id, u.login, u.display_name, u.email, u.role, u.department_id, u.locale, u.is_active, \
+             u.version, u.created_at, u.updated_at \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
+             AND u.is_active = TRUE",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(pool)
+        .await?
+    }))
+}

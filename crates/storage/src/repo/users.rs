@@ -1,0 +1,96 @@
+//! Users and departments.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::{Db, DbError, Tx, db_run, tx_run};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub login: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: String,
+    pub department_id: Option<Uuid>,
+    pub locale: String,
+    pub is_active: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub struct NewUser<'a> {
+    pub id: Uuid,
+    pub login: &'a str,
+    pub display_name: &'a str,
+    pub email: Option<&'a str>,
+    pub role: &'a str,
+    pub department_id: Option<Uuid>,
+    pub password_hash: Option<&'a str>,
+    pub locale: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+const USER_COLUMNS: &str =
+    "id, login, display_name, email, role, department_id, locale, is_active, version, created_at, updated_at";
+
+pub async fn insert_tx(tx: &mut Tx, u: &NewUser<'_>) -> Result<(), DbError> {
+    tx_run!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO users (id, login, display_name, email, role, department_id, password_hash, locale, \
+             is_active, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, 1, $9, $9)",
+        )
+        .bind(u.id)
+        .bind(u.login)
+        .bind(u.display_name)
+        .bind(u.email)
+        .bind(u.role)
+        .bind(u.department_id)
+        .bind(u.password_hash)
+        .bind(u.locale)
+        .bind(u.now)
+        .execute(conn)
+        .await?;
+    });
+    Ok(())
+}
+
+pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<UserRow>, DbError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"));
+    Ok(db_run!(db, pool => sqlx::query_as::<_, UserRow>(sql).bind(id).fetch_optional(pool).await?))
+}
+
+/// The user and their password hash, for login. The hash never leaves storage otherwise.
+pub async fn credentials(db: &Db, login: &str) -> Result<Option<(UserRow, Option<String>)>, DbError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE login = $1"));
+    Ok(db_run!(db, pool => {
+        let row = sqlx::query(sql).bind(login).fetch_optional(pool).await?;
+        match row {
+            Some(row) => {
+                use sqlx::{FromRow, Row};
+                let user = UserRow::from_row(&row)?;
+                let hash: Option<String> = row.try_get("password_hash")?;
+                Some((user, hash))
+            }
+            None => None,
+        }
+    }))
+}
+
+pub async fn set_password_hash(db: &Db, id: Uuid, hash: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+    let n = db_run!(db, pool => {
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2, version = version + 1 WHERE id = $3")
+            .bind(hash)
+            .bind(now)
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
+    if n == 0 { Err(DbError::NotFound) } else { Ok(()) }
+}
+
+pub async fn count(db: &Db) -> Result<i64, DbError> {
+    Ok(db_run!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?))
+}

@@ -1,0 +1,213 @@
+//! `/api/v1/counterparties`: clients and prospects visible to the caller.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use chrono::{DateTime, Utc};
+use prospekt_app::counterparties::CounterpartyQuery;
+use prospekt_app::counterparties::CounterpartyRow;
+use prospekt_domain::FieldError;
+use prospekt_domain::counterparty::{LifecycleStatus, Tier};
+use prospekt_domain::ids::{CounterpartyId, UserId};
+use prospekt_domain::money::Money;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Caller;
+
+/// A reference to another record with its display name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ref {
+    pub id: uuid::Uuid,
+    pub name: String,
+}
+
+/// A client or prospect.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CounterpartyDto {
+    pub id: uuid::Uuid,
+    /// legal_entity | sole_proprietor | person
+    pub kind: String,
+    pub name: String,
+    pub full_name: String,
+    pub inn: Option<String>,
+    pub kpp: Option<String>,
+    /// OGRN for legal entities, OGRNIP for sole proprietors.
+    pub ogrn: Option<String>,
+    pub industry: Option<String>,
+    pub size: Option<String>,
+    pub territory: Option<Ref>,
+    pub lead_source: Option<String>,
+    /// suspect | prospect | qualified | client | key_client | dormant | lost
+    pub status: String,
+    /// regular | key | vip
+    pub tier: String,
+    pub owner: Option<Ref>,
+    pub payment_terms_days: i32,
+    /// Roubles with kopecks as a decimal string, e.g. "1500000.00".
+    pub credit_limit: String,
+    pub legal_address: Option<String>,
+    pub actual_address: Option<String>,
+    pub city: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub notes: Option<String>,
+    /// Optimistic-locking version: send it back with updates.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<CounterpartyRow> for CounterpartyDto {
+    fn from(r: CounterpartyRow) -> Self {
+        let reference = |id: Option<uuid::Uuid>, name: Option<String>| {
+            id.map(|id| Ref {
+                id,
+                name: name.unwrap_or_default(),
+            })
+        };
+        CounterpartyDto {
+            id: r.id,
+            kind: r.kind,
+            name: r.name,
+            full_name: r.full_name,
+            inn: r.inn,
+            kpp: r.kpp,
+            ogrn: r.ogrn,
+            industry: r.industry,
+            size: r.size,
+            territory: reference(r.territory_id, r.territory_name),
+            lead_source: r.lead_source,
+            status: r.status,
+            tier: r.tier,
+            owner: reference(r.owner_id, r.owner_name),
+            payment_terms_days: r.payment_terms_days,
+            credit_limit: Money::from_kopecks(r.credit_limit).to_string(),
+            legal_address: r.legal_address,
+            actual_address: r.actual_address,
+            city: r.city,
+            phone: r.phone,
+            email: r.email,
+            notes: r.notes,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A page of counterparties; pass `next_cursor` as `cursor` to get the next one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CounterpartyPage {
+    pub items: Vec<CounterpartyDto>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    /// Only this manager's counterparties.
+    pub owner: Option<String>,
+    pub status: Option<String>,
+    pub tier: Option<String>,
+    /// Opaque cursor from the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_counterparties))
+        .routes(routes!(get_counterparty))
+}
+
+/// Parses a typed id from a path or query value.
+pub fn parse_id<T: std::str::FromStr>(field: &'static str, raw: &str) -> Result<T, FieldError> {
+    raw.parse::<T>()
+        .map_err(|_| FieldError::new(field, "invalid_id").with("value", raw))
+}
+
+/// The cursor is the hex of `name \x1f id`: opaque to clients, stable across servers.
+pub fn encode_cursor(name: &str, id: uuid::Uuid) -> String {
+    hex::encode(format!("{name}\u{1f}{id}"))
+}
+
+pub fn decode_cursor(raw: &str) -> Result<(String, CounterpartyId), FieldError> {
+    let bad = || FieldError::new("cursor", "invalid_cursor");
+    let bytes = hex::decode(raw).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (name, id) = text.split_once('\u{1f}').ok_or_else(bad)?;
+    Ok((name.to_owned(), id.parse().map_err(|_| bad())?))
+}
+
+impl ListParams {
+    pub fn to_query(&self) -> Result<CounterpartyQuery, FieldError> {
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=prospekt_app::counterparties::MAX_PAGE).contains(&limit) {
+            return Err(FieldError::new("limit", "invalid_limit"));
+        }
+        let non_empty =
+            |o: &Option<String>| o.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
+        Ok(CounterpartyQuery {
+            owner: non_empty(&self.owner)
+                .map(|o| parse_id::<UserId>("owner", &o))
+                .transpose()?,
+            status: non_empty(&self.status)
+                .map(|s| LifecycleStatus::parse(&s))
+                .transpose()?,
+            tier: non_empty(&self.tier).map(|t| Tier::parse(&t)).transpose()?,
+            after: non_empty(&self.cursor)
+                .map(|c| decode_cursor(&c))
+                .transpose()?,
+            limit,
+        })
+    }
+}
+
+/// List counterparties visible to the caller, sorted by name, keyset-paginated.
+#[utoipa::path(get, path = "/api/v1/counterparties", tag = "counterparties", params(ListParams),
+    responses((status = 200, body = CounterpartyPage), (status = 401, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+async fn list_counterparties(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<ListParams>,
+) -> Result<Json<CounterpartyPage>, ApiError> {
+    let query = params
+        .to_query()
+        .map_err(|e| ApiError::field(caller.lang, &e))?;
+    let rows = state
+        .app
+        .counterparties(&caller.actor, &query)
+        .await
+        .map_err(|e| ApiError::from_app(caller.lang, e))?;
+    let next_cursor = (rows.len() as i64 == query.limit)
+        .then(|| rows.last().map(|r| encode_cursor(&r.name, r.id)))
+        .flatten();
+    Ok(Json(CounterpartyPage {
+        items: rows.into_iter().map(CounterpartyDto::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// One counterparty. Records outside the caller's scope answer 404.
+#[utoipa::path(get, path = "/api/v1/counterparties/{id}", tag = "counterparties",
+    params(("id" = uuid::Uuid, Path, description = "Counterparty id")),
+    responses((status = 200, body = CounterpartyDto), (status = 404, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+async fn get_counterparty(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CounterpartyDto>, ApiError> {
+    let id: CounterpartyId = parse_id("id", &id).map_err(|e| ApiError::field(caller.lang, &e))?;
+    let row = state
+        .app
+        .counterparty(&caller.actor, id)
+        .await
+        .map_err(|e| ApiError::from_app(caller.lang, e))?;
+    Ok(Json(row.into()))
+}

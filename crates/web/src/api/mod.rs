@@ -1,0 +1,49 @@
+//! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document generated from the
+//! handlers and DTOs (`/api/openapi.json`, viewer at `/api/docs`).
+
+pub mod counterparties;
+pub mod json;
+pub mod me;
+pub mod session;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Prospekt API", description = "B2B sales CRM. Authenticate with `Authorization: Bearer TOKEN` \
+        (create one with `prospekt token create --login LOGIN`). Errors have one shape: \
+        `{\"error\": {\"code\", \"message\", \"field\"}}`; messages follow `Accept-Language` (ru, en)."),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("pkt_…")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every API route with its OpenAPI description. Each module owns its routes; this only merges.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(me::router())
+        .merge(session::router())
+        .merge(counterparties::router())
+}

@@ -1,0 +1,149 @@
+//! Mapping application errors to HTTP, in one place. The API always answers errors as
+//! `{"error": {"code": "...", "message": "...", "field": "..."}}` with the message in the
+//! request's language; internal causes are logged, never sent.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use prospekt_app::AppError;
+use prospekt_domain::FieldError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::i18n::{Lang, field_error_message};
+
+/// The body of every API error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `invalid_inn`, `not_found`, `version_conflict`.
+    pub code: String,
+    /// Human-readable message in the request's language.
+    pub message: String,
+    /// The input field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// An API error ready to be sent: status, code and localized message.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn field(lang: Lang, e: &FieldError) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: e.code.to_owned(),
+            message: field_error_message(lang, e),
+            field: Some(e.field.to_owned()),
+        }
+    }
+
+    pub fn from_app(lang: Lang, e: AppError) -> Self {
+        let ru = lang == Lang::Ru;
+        let pick = |r: &str, en: &str| if ru { r.to_owned() } else { en.to_owned() };
+        match e {
+            AppError::Invalid(fe) => Self::field(lang, &fe),
+            AppError::NotFound => Self::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                pick(
+                    "Запись не найдена или недоступна",
+                    "The record does not exist or is not accessible",
+                ),
+            ),
+            AppError::Forbidden => Self::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                pick(
+                    "Недостаточно прав для этого действия",
+                    "You are not allowed to do this",
+                ),
+            ),
+            AppError::Unauthenticated => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                pick(
+                    "Требуется вход: передайте заголовок Authorization: Bearer <токен>",
+                    "Authentication required: send Authorization: Bearer <token>",
+                ),
+            ),
+            AppError::BadCredentials => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                pick("Неверный логин или пароль", "Wrong login or password"),
+            ),
+            AppError::Conflict {
+                current_version,
+                changed_by,
+            } => {
+                let who = changed_by.unwrap_or_else(|| pick("другой пользователь", "another user"));
+                Self::new(
+                    StatusCode::CONFLICT,
+                    "version_conflict",
+                    if ru {
+                        format!(
+                            "Запись уже изменил {who} (версия {current_version}); обновите и повторите"
+                        )
+                    } else {
+                        format!(
+                            "{who} changed this record (version {current_version}); reload and retry"
+                        )
+                    },
+                )
+            }
+            AppError::Duplicate { field } => Self {
+                status: StatusCode::CONFLICT,
+                code: "duplicate".into(),
+                message: if ru {
+                    format!("Значение поля «{field}» уже занято")
+                } else {
+                    format!("The value of \"{field}\" is already taken")
+                },
+                field: Some(field.into()),
+            },
+            AppError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    pick(
+                        "Внутренняя ошибка; она записана в журнал",
+                        "Internal error; it has been logged",
+                    ),
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                field: self.field,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,378 @@
+//! Russian and English texts. Each language is one `Strings` value, so a template that uses
+//! a missing key does not compile. Error messages are chosen by their stable code.
+
+use prospekt_domain::FieldError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Ru,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ru => "ru",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.get(..2).map(|c| c.to_ascii_lowercase()).as_deref() {
+            Some("ru") => Some(Lang::Ru),
+            Some("en") => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The first of ru/en named in an `Accept-Language` header, by the client's preference order.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut langs: Vec<(f32, Lang)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut it = part.trim().split(';');
+                let lang = Lang::from_code(it.next()?.trim())?;
+                let q = it
+                    .find_map(|p| {
+                        p.trim()
+                            .strip_prefix("q=")
+                            .and_then(|q| q.parse::<f32>().ok())
+                    })
+                    .unwrap_or(1.0);
+                Some((q, lang))
+            })
+            .collect();
+        // Stable sort keeps header order among equal weights.
+        langs.sort_by(|a, b| b.0.total_cmp(&a.0));
+        langs.first().map(|(_, l)| *l)
+    }
+
+    /// Display name of a stored enum value (status, tier, kind, role).
+    pub fn label<'a>(&self, value: &'a str) -> &'a str {
+        label(*self, value)
+    }
+
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Lang::Ru => &RU,
+            Lang::En => &EN,
+        }
+    }
+}
+
+/// Russian plural forms: 1 сделка, 2 сделки, 5 сделок, 21 сделка, 11 сделок.
+pub fn plural_ru<'a>(n: u64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
+    let (n10, n100) = (n % 10, n % 100);
+    if n10 == 1 && n100 != 11 {
+        one
+    } else if (2..=4).contains(&n10) && !(12..=14).contains(&n100) {
+        few
+    } else {
+        many
+    }
+}
+
+/// Every UI string of the shell, in one language.
+pub struct Strings {
+    pub app_name: &'static str,
+    pub tagline: &'static str,
+    pub login_title: &'static str,
+    pub login_field: &'static str,
+    pub password_field: &'static str,
+    pub sign_in: &'static str,
+    pub sign_out: &'static str,
+    pub bad_credentials: &'static str,
+    pub start_page: &'static str,
+    pub api_docs: &'static str,
+    pub nav_work: &'static str,
+    pub nav_sales: &'static str,
+    pub nav_money: &'static str,
+    pub nav_analysis: &'static str,
+    pub nav_admin: &'static str,
+    pub not_yet: &'static str,
+    pub hello: &'static str,
+    pub clients: &'static str,
+    pub name: &'static str,
+    pub inn: &'static str,
+    pub kpp: &'static str,
+    pub ogrn: &'static str,
+    pub status: &'static str,
+    pub tier: &'static str,
+    pub owner: &'static str,
+    pub city: &'static str,
+    pub phone: &'static str,
+    pub email: &'static str,
+    pub territory: &'static str,
+    pub industry: &'static str,
+    pub kind: &'static str,
+    pub payment_terms: &'static str,
+    pub credit_limit: &'static str,
+    pub legal_address: &'static str,
+    pub actual_address: &'static str,
+    pub updated: &'static str,
+    pub all: &'static str,
+    pub filter: &'static str,
+    pub next_page: &'static str,
+    pub first_page: &'static str,
+    pub nothing_found: &'static str,
+    pub requisites: &'static str,
+    pub days: &'static str,
+    pub unassigned: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_text: &'static str,
+    pub role: &'static str,
+    pub your_clients: &'static str,
+    pub language: &'static str,
+    pub keyboard_hint: &'static str,
+}
+
+pub static RU: Strings = Strings {
+    app_name: "Проспект",
+    tagline: "CRM отдела продаж",
+    login_title: "Вход в Проспект",
+    login_field: "Логин",
+    password_field: "Пароль",
+    sign_in: "Войти",
+    sign_out: "Выйти",
+    bad_credentials: "Неверный логин или пароль",
+    start_page: "Главная",
+    api_docs: "API",
+    nav_work: "Работа с клиентами",
+    nav_sales: "Продажи",
+    nav_money: "Деньги",
+    nav_analysis: "Анализ",
+    nav_admin: "Администрирование",
+    not_yet: "Раздел ещё не открыт",
+    hello: "Здравствуйте",
+    clients: "Клиенты",
+    name: "Наименование",
+    inn: "ИНН",
+    kpp: "КПП",
+    ogrn: "ОГРН",
+    status: "Статус",
+    tier: "Категория",
+    owner: "Менеджер",
+    city: "Город",
+    phone: "Телефон",
+    email: "Эл. почта",
+    territory: "Территория",
+    industry: "Отрасль",
+    kind: "Вид",
+    payment_terms: "Отсрочка платежа",
+    credit_limit: "Кредитный лимит",
+    legal_address: "Юридический адрес",
+    actual_address: "Фактический адрес",
+    updated: "Изменён",
+    all: "Все",
+    filter: "Показать",
+    next_page: "Дальше →",
+    first_page: "← В начало",
+    nothing_found: "Ничего не найдено",
+    requisites: "Реквизиты",
+    days: "дн.",
+    unassigned: "не назначен",
+    not_found_title: "Не найдено",
+    not_found_text: "Такой записи нет или у вас нет к ней доступа.",
+    role: "Роль",
+    your_clients: "Ваши клиенты",
+    language: "Язык",
+    keyboard_hint: "Клавиши: g h — главная, g c — клиенты, / — поиск",
+};
+
+pub static EN: Strings = Strings {
+    app_name: "Prospekt",
+    tagline: "Sales department CRM",
+    login_title: "Sign in to Prospekt",
+    login_field: "Login",
+    password_field: "Password",
+    sign_in: "Sign in",
+    sign_out: "Sign out",
+    bad_credentials: "Wrong login or password",
+    start_page: "Home",
+    api_docs: "API",
+    nav_work: "Clients",
+    nav_sales: "Sales",
+    nav_money: "Money",
+    nav_analysis: "Analysis",
+    nav_admin: "Administration",
+    not_yet: "Not open yet",
+    hello: "Hello",
+    clients: "Clients",
+    name: "Name",
+    inn: "INN",
+    kpp: "KPP",
+    ogrn: "OGRN",
+    status: "Status",
+    tier: "Tier",
+    owner: "Manager",
+    city: "City",
+    phone: "Phone",
+    email: "Email",
+    territory: "Territory",
+    industry: "Industry",
+    kind: "Kind",
+    payment_terms: "Payment terms",
+    credit_limit: "Credit limit",
+    legal_address: "Legal address",
+    actual_address: "Actual address",
+    updated: "Updated",
+    all: "All",
+    filter: "Show",
+    next_page: "Next →",
+    first_page: "← First page",
+    nothing_found: "Nothing found",
+    requisites: "Requisites",
+    days: "days",
+    unassigned: "unassigned",
+    not_found_title: "Not found",
+    not_found_text: "There is no such record, or you have no access to it.",
+    role: "Role",
+    your_clients: "Your clients",
+    language: "Language",
+    keyboard_hint: "Keys: g h — home, g c — clients, / — search",
+};
+
+/// Display name of a stored enum value (status, tier, kind, role) in the given language.
+pub fn label(lang: Lang, value: &str) -> &str {
+    let (ru, en) = match value {
+        "suspect" => ("Потенциальный", "Suspect"),
+        "prospect" => ("Перспективный", "Prospect"),
+        "qualified" => ("Квалифицирован", "Qualified"),
+        "client" => ("Клиент", "Client"),
+        "key_client" => ("Ключевой клиент", "Key client"),
+        "dormant" => ("Спящий", "Dormant"),
+        "lost" => ("Потерян", "Lost"),
+        "regular" => ("Обычный", "Regular"),
+        "key" => ("Ключевой", "Key"),
+        "vip" => ("VIP", "VIP"),
+        "legal_entity" => ("Юридическое лицо", "Legal entity"),
+        "sole_proprietor" => ("ИП", "Sole proprietor"),
+        "person" => ("Физическое лицо", "Person"),
+        "manager" => ("Менеджер", "Manager"),
+        "key_account_manager" => ("Менеджер по ключевым клиентам", "Key account manager"),
+        "head_of_department" => ("Начальник отдела", "Head of department"),
+        "commercial_director" => ("Коммерческий директор", "Commercial director"),
+        "sales_support" => ("Поддержка продаж", "Sales support"),
+        "credit_controller" => ("Кредитный контролёр", "Credit controller"),
+        "administrator" => ("Администратор", "Administrator"),
+        "general_director" => ("Генеральный директор", "General director"),
+        other => return other_label(other),
+    };
+    match lang {
+        Lang::Ru => ru,
+        Lang::En => en,
+    }
+}
+
+fn other_label(value: &str) -> &str {
+    value
+}
+
+/// The human message for a field error, naming the field and the reason.
+pub fn field_error_message(lang: Lang, e: &FieldError) -> String {
+    let param = |k: &str| {
+        e.params
+            .iter()
+            .find(|(key, _)| *key == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let reason = param("reason");
+    match (lang, e.code) {
+        (Lang::Ru, "invalid_inn") => format!("ИНН указан неверно{}", reason_ru(reason)),
+        (Lang::En, "invalid_inn") => format!("INN is invalid{}", reason_en(reason)),
+        (Lang::Ru, "invalid_kpp") => "КПП должен состоять из 9 символов: 4 цифры, 2 цифры или заглавные латинские буквы, 3 цифры".into(),
+        (Lang::En, "invalid_kpp") => "KPP must be 9 characters: 4 digits, 2 digits or capital Latin letters, 3 digits".into(),
+        (Lang::Ru, "invalid_ogrn") => format!("ОГРН указан неверно{}", reason_ru(reason)),
+        (Lang::En, "invalid_ogrn") => format!("OGRN is invalid{}", reason_en(reason)),
+        (Lang::Ru, "invalid_ogrnip") => format!("ОГРНИП указан неверно{}", reason_ru(reason)),
+        (Lang::En, "invalid_ogrnip") => format!("OGRNIP is invalid{}", reason_en(reason)),
+        (Lang::Ru, "invalid_bik") => "БИК должен состоять из 9 цифр".into(),
+        (Lang::En, "invalid_bik") => "BIK must be 9 digits".into(),
+        (Lang::Ru, "invalid_money") => "Сумма указана неверно: ожидается число с не более чем двумя знаками после запятой".into(),
+        (Lang::En, "invalid_money") => "Amount is invalid: expected a number with at most two decimal places".into(),
+        (Lang::Ru, "required") => format!("Поле «{}» обязательно", e.field),
+        (Lang::En, "required") => format!("Field \"{}\" is required", e.field),
+        (Lang::Ru, "invalid_id") => format!("«{}» не является идентификатором", param("value")),
+        (Lang::En, "invalid_id") => format!("\"{}\" is not an identifier", param("value")),
+        (Lang::Ru, "invalid_cursor") => "Курсор страницы повреждён; начните с первой страницы".into(),
+        (Lang::En, "invalid_cursor") => "The page cursor is damaged; start from the first page".into(),
+        (Lang::Ru, "invalid_limit") => "Размер страницы должен быть от 1 до 200".into(),
+        (Lang::En, "invalid_limit") => "Page size must be between 1 and 200".into(),
+        (Lang::Ru, "invalid_status") => format!("Неизвестный статус «{}»", param("value")),
+        (Lang::En, "invalid_status") => format!("Unknown status \"{}\"", param("value")),
+        (Lang::Ru, "invalid_tier") => format!("Неизвестная категория «{}»", param("value")),
+        (Lang::En, "invalid_tier") => format!("Unknown tier \"{}\"", param("value")),
+        (Lang::Ru, "invalid_role") => format!("Неизвестная роль «{}»", param("value")),
+        (Lang::En, "invalid_role") => format!("Unknown role \"{}\"", param("value")),
+        (Lang::Ru, "invalid_json") => format!("Тело запроса не является корректным JSON: {}", param("detail")),
+        (Lang::En, "invalid_json") => format!("The request body is not valid JSON: {}", param("detail")),
+        (Lang::Ru, _) => format!("Поле «{}»: недопустимое значение ({})", e.field, e.code),
+        (Lang::En, _) => format!("Field \"{}\": invalid value ({})", e.field, e.code),
+    }
+}
+
+fn reason_ru(reason: &str) -> &'static str {
+    match reason {
+        "length" => ": неверная длина",
+        "checksum" => ": не сходится контрольное число",
+        "characters" => ": допустимы только цифры",
+        "all_zeros" => ": номер из одних нулей",
+        "sign" => ": неверный первый знак",
+        _ => "",
+    }
+}
+
+fn reason_en(reason: &str) -> &'static str {
+    match reason {
+        "length" => ": wrong length",
+        "checksum" => ": the check digit does not match",
+        "characters" => ": only digits are allowed",
+        "all_zeros" => ": all zeros",
+        "sign" => ": wrong first digit",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn russian_plurals_follow_the_one_few_many_rule() {
+        let f = |n| plural_ru(n, "сделка", "сделки", "сделок");
+        assert_eq!(
+            [f(1), f(2), f(5), f(11), f(21), f(22), f(112)],
+            [
+                "сделка",
+                "сделки",
+                "сделок",
+                "сделок",
+                "сделка",
+                "сделки",
+                "сделок"
+            ]
+        );
+    }
+
+    #[test]
+    fn accept_language_respects_weights() {
+        assert_eq!(
+            Lang::from_accept_language("de, en;q=0.9, ru;q=0.8"),
+            Some(Lang::En)
+        );
+        assert_eq!(
+            Lang::from_accept_language("ru-RU,ru;q=0.9,en-US;q=0.8"),
+            Some(Lang::Ru)
+        );
+        assert_eq!(Lang::from_accept_language("en;q=0.5, ru"), Some(Lang::Ru));
+        assert_eq!(Lang::from_accept_language("de"), None);
+    }
+
+    #[test]
+    fn inn_errors_name_the_reason_in_both_languages() {
+        let e = FieldError::new("inn", "invalid_inn").with("reason", "checksum");
+        assert!(field_error_message(Lang::Ru, &e).contains("контрольное число"));
+        assert!(field_error_message(Lang::En, &e).contains("check digit"));
+    }
+}

@@ -1,0 +1,92 @@
+//! Prospekt's web layer: HTML pages, the JSON API under `/api/v1`, its OpenAPI document, and
+//! embedded static assets. Thin by design: handlers parse input into domain types, call the
+//! app, and render the answer. Authorization lives in `prospekt-app`, not here.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+mod middleware;
+mod pages;
+mod static_files;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use prospekt_app::App;
+use tokio::net::TcpListener;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    /// Mark cookies `Secure` (set when Prospekt is served behind TLS).
+    pub secure_cookies: bool,
+    openapi_json: Arc<String>,
+}
+
+/// Largest request body accepted (imports have their own, larger limit later).
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Builds the whole application router.
+pub fn router(app: App, secure_cookies: bool) -> Router {
+    let (api, openapi) = api::router().split_for_parts();
+    let openapi_json = Arc::new(openapi.to_pretty_json().unwrap_or_else(|_| "{}".to_owned()));
+    let state = AppState {
+        app,
+        secure_cookies,
+        openapi_json,
+    };
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(openapi_doc))
+        .route("/api/docs", get(api_docs))
+        .merge(api)
+        .merge(pages::router())
+        .merge(static_files::router())
+        .fallback(middleware::not_found)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(middleware::csrf_guard))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.app.health().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+async fn openapi_doc(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        state.openapi_json.as_str().to_owned(),
+    )
+}
+
+async fn api_docs() -> Html<&'static str> {
+    Html(include_str!("../assets/api-docs.html"))
+}
+
+/// Serves until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    secure_cookies: bool,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app, secure_cookies))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

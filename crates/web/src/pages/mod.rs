@@ -1,0 +1,352 @@
+//! Server-rendered HTML pages. Handlers only translate between HTTP and the app's services;
+//! what a user may see is decided by the app.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::Router;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, Path, Query, State};
+use axum::http::header::{REFERER, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use prospekt_app::counterparties::CounterpartyRow;
+use prospekt_app::{Actor, AppError};
+use prospekt_domain::counterparty::{LifecycleStatus, Tier};
+use prospekt_domain::ids::CounterpartyId;
+use prospekt_domain::money::Money;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::api::counterparties::{ListParams, encode_cursor, parse_id};
+use crate::api::session::{clear_session_cookie, session_cookie};
+use crate::extract::{Caller, LANG_COOKIE, ReqLang};
+use crate::i18n::{Lang, Strings};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/lang/{code}", get(set_lang))
+        .route("/clients", get(clients))
+        .route("/clients/{id}", get(client_card))
+}
+
+/// Capabilities of SPEC.md not yet open, shown greyed in the navigation: (group, label).
+fn nav_pending(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    let ru = lang == Lang::Ru;
+    let l = |r: &'static str, e: &'static str| if ru { r } else { e };
+    vec![
+        ("work", l("C8 · План контактов", "C8 · Contact plan")),
+        ("work", l("C3 · Кампании", "C3 · Campaigns")),
+        ("work", l("C4 · Мероприятия", "C4 · Events")),
+        ("work", l("C15 · Замещение", "C15 · Delegation")),
+        ("sales", l("C6 · Сделки и КП", "C6 · Deals and offers")),
+        ("sales", l("C7 · Договоры", "C7 · Contracts")),
+        (
+            "sales",
+            l("C9 · Прайс-лист и скидки", "C9 · Prices and discounts"),
+        ),
+        ("sales", l("C10 · Заказы", "C10 · Orders")),
+        ("money", l("C11 · Дебиторка", "C11 · Receivables")),
+        ("money", l("C12 · Претензии", "C12 · Claims")),
+        ("money", l("C5 · Надёжность", "C5 · Reliability")),
+        (
+            "analysis",
+            l("C2 · Анализ аудитории", "C2 · Audience analysis"),
+        ),
+        ("analysis", l("C13 · Конкуренты", "C13 · Competitors")),
+        ("analysis", l("C14 · План и KPI", "C14 · Plans and KPI")),
+        ("analysis", l("C16 · Отчёты", "C16 · Reports")),
+        ("analysis", l("C17 · Обмен данными", "C17 · Data exchange")),
+    ]
+}
+
+/// A signed-in user of the HTML interface; anyone else is sent to the login page.
+pub struct PageUser {
+    actor: Actor,
+    lang: Lang,
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match <Caller as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state).await
+        {
+            Ok(Some(c)) => Ok(PageUser {
+                actor: c.actor,
+                lang: c.lang,
+            }),
+            _ => Err(Redirect::to("/login").into_response()),
+        }
+    }
+}
+
+/// What every page of the shell needs.
+struct Shell {
+    t: &'static Strings,
+    lang: Lang,
+    user_name: String,
+    role: &'static str,
+    active: &'static str,
+    nav_pending: Vec<(&'static str, &'static str)>,
+}
+
+impl Shell {
+    fn new(u: &PageUser, active: &'static str) -> Self {
+        Shell {
+            t: u.lang.strings(),
+            lang: u.lang,
+            user_name: u.actor.display_name.clone(),
+            role: u.actor.role.as_str(),
+            active,
+            nav_pending: nav_pending(u.lang),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct HomePage {
+    t: &'static Strings,
+    lang: Lang,
+    user_name: String,
+    role: &'static str,
+    active: &'static str,
+    nav_pending: Vec<(&'static str, &'static str)>,
+    rows: Vec<CounterpartyRow>,
+}
+
+fn page_error(lang: Lang, e: AppError) -> Response {
+    crate::error::ApiError::from_app(lang, e).into_response()
+}
+
+async fn home(State(state): State<AppState>, u: PageUser) -> Response {
+    let query = prospekt_app::counterparties::CounterpartyQuery {
+        limit: 15,
+        ..Default::default()
+    };
+    let rows = match state.app.counterparties(&u.actor, &query).await {
+        Ok(rows) => rows,
+        Err(e) => return page_error(u.lang, e),
+    };
+    let s = Shell::new(&u, "home");
+    HomePage {
+        t: s.t,
+        lang: s.lang,
+        user_name: s.user_name,
+        role: s.role,
+        active: s.active,
+        nav_pending: s.nav_pending,
+        rows,
+    }
+    .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: &'static Strings,
+    lang: Lang,
+    error: Option<&'static str>,
+    login: String,
+}
+
+async fn login_form(ReqLang(lang): ReqLang, user: Option<Caller>) -> Response {
+    if user.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    LoginPage {
+        t: lang.strings(),
+        lang,
+        error: None,
+        login: String::new(),
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    match state.app.login(&f.login, &f.password, None).await {
+        Ok((_, secret)) => (
+            AppendHeaders([(SET_COOKIE, session_cookie(&state, &secret))]),
+            Redirect::to("/"),
+        )
+            .into_response(),
+        Err(AppError::BadCredentials) => (
+            StatusCode::UNAUTHORIZED,
+            LoginPage {
+                t: lang.strings(),
+                lang,
+                error: Some(lang.strings().bad_credentials),
+                login: f.login,
+            },
+        )
+            .into_response(),
+        Err(e) => page_error(lang, e),
+    }
+}
+
+async fn logout(State(state): State<AppState>, caller: Option<Caller>) -> Response {
+    if let Some(secret) = caller.as_ref().and_then(|c| c.session.as_deref()) {
+        if let Err(e) = state.app.logout(secret).await {
+            return page_error(Lang::Ru, e);
+        }
+    }
+    (
+        AppendHeaders([(SET_COOKIE, clear_session_cookie())]),
+        Redirect::to("/login"),
+    )
+        .into_response()
+}
+
+/// Switches the interface language and returns to the page the user came from.
+async fn set_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let lang = Lang::from_code(&code).unwrap_or(Lang::Ru);
+    // Only same-site paths are followed back, never an absolute URL from the Referer.
+    let back = headers
+        .get(REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("://").map(|i| &r[i + 3..]))
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/lang/"))
+        .unwrap_or("/")
+        .to_owned();
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        lang.code()
+    );
+    (AppendHeaders([(SET_COOKIE, cookie)]), Redirect::to(&back)).into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "clients.html")]
+struct ClientsPage {
+    t: &'static Strings,
+    lang: Lang,
+    user_name: String,
+    role: &'static str,
+    active: &'static str,
+    nav_pending: Vec<(&'static str, &'static str)>,
+    rows: Vec<CounterpartyRow>,
+    statuses: Vec<&'static str>,
+    tiers: Vec<&'static str>,
+    status: String,
+    tier: String,
+    has_cursor: bool,
+    next_cursor: Option<String>,
+}
+
+async fn clients(
+    State(state): State<AppState>,
+    u: PageUser,
+    Query(params): Query<ListParams>,
+) -> Response {
+    let query = match params.to_query() {
+        Ok(q) => q,
+        Err(e) => return crate::error::ApiError::field(u.lang, &e).into_response(),
+    };
+    let rows = match state.app.counterparties(&u.actor, &query).await {
+        Ok(rows) => rows,
+        Err(e) => return page_error(u.lang, e),
+    };
+    let next_cursor = (rows.len() as i64 == query.limit)
+        .then(|| rows.last().map(|r| encode_cursor(&r.name, r.id)))
+        .flatten();
+    let s = Shell::new(&u, "clients");
+    ClientsPage {
+        t: s.t,
+        lang: s.lang,
+        user_name: s.user_name,
+        role: s.role,
+        active: s.active,
+        nav_pending: s.nav_pending,
+        rows,
+        statuses: LifecycleStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        tiers: Tier::ALL.iter().map(|s| s.as_str()).collect(),
+        status: params.status.unwrap_or_default(),
+        tier: params.tier.unwrap_or_default(),
+        has_cursor: params.cursor.is_some_and(|c| !c.is_empty()),
+        next_cursor,
+    }
+    .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "client.html")]
+struct ClientPage {
+    t: &'static Strings,
+    lang: Lang,
+    user_name: String,
+    role: &'static str,
+    active: &'static str,
+    nav_pending: Vec<(&'static str, &'static str)>,
+    c: CounterpartyRow,
+    credit_limit: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "not_found.html")]
+struct NotFoundPage {
+    t: &'static Strings,
+    lang: Lang,
+    user_name: String,
+    role: &'static str,
+    active: &'static str,
+    nav_pending: Vec<(&'static str, &'static str)>,
+}
+
+async fn client_card(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    let found = match parse_id::<CounterpartyId>("id", &id) {
+        Ok(id) => state.app.counterparty(&u.actor, id).await,
+        Err(_) => Err(AppError::NotFound),
+    };
+    let s = Shell::new(&u, "clients");
+    match found {
+        Ok(c) => {
+            let credit_limit = Money::from_kopecks(c.credit_limit).format_ru();
+            ClientPage {
+                t: s.t,
+                lang: s.lang,
+                user_name: s.user_name,
+                role: s.role,
+                active: s.active,
+                nav_pending: s.nav_pending,
+                c,
+                credit_limit,
+            }
+            .into_response()
+        }
+        Err(AppError::NotFound) => (
+            StatusCode::NOT_FOUND,
+            NotFoundPage {
+                t: s.t,
+                lang: s.lang,
+                user_name: s.user_name,
+                role: s.role,
+                active: s.active,
+                nav_pending: s.nav_pending,
+            },
+        )
+            .into_response(),
+        Err(e) => page_error(u.lang, e),
+    }
+}
