@@ -202,10 +202,11 @@ async fn login_submit(
 }
 
 async fn logout(State(state): State<AppState>, caller: Option<Caller>) -> Response {
-    if let Some(secret) = caller.as_ref().and_then(|c| c.session.as_deref()) {
-        if let Err(e) = state.app.logout(secret).await {
-            return page_error(Lang::Ru, e);
-        }
+    if let Some(caller) = &caller
+        && let Some(secret) = &caller.session
+        && let Err(e) = state.app.logout(secret).await
+    {
+        return page_error(caller.lang, e);
     }
     (
         AppendHeaders([(SET_COOKIE, clear_session_cookie())]),
