@@ -146,7 +146,9 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     if !selects_packages(&options.cargo_args) {
         cmd.arg("--workspace");
     }
-    cmd.arg("--locked").args(&options.cargo_args);
+    cmd.arg("--locked")
+        .arg("--no-fail-fast")
+        .args(&options.cargo_args);
 
     let mut skipped = Vec::new();
     match &postgres {

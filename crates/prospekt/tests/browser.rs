@@ -88,6 +88,8 @@ async fn a_manager_signs_in_sees_the_start_page_and_opens_a_client() {
     app.counterparty("Стройресурс", Some(manager.id), Some(f.department_a)).await;
 
     let result: WebDriverResult<()> = async {
+        // Russian interface, whatever the browser's own language.
+        wd.goto(app.url("/lang/ru")).await?;
         // A wrong password first: the page says so and stays on the form.
         wd.goto(app.url("/login")).await?;
         wd.find(By::Name("login")).await?.send_keys("olga").await?;

@@ -43,7 +43,7 @@ async fn a_head_lists_the_department_only(app: TestApp) {
     let f = app.departments().await;
     let head = app.user("head", "head_of_department", Some(f.department_a)).await;
     let director = app.user("director", "commercial_director", None).await;
-    let m = app.user("m", "manager", Some(f.department_a)).await;
+    let m = app.user("mgr", "manager", Some(f.department_a)).await;
     app.counterparty("Альфа", Some(m.id), Some(f.department_a)).await;
     app.counterparty("Бета", None, Some(f.department_a)).await;
     app.counterparty("Гамма", None, Some(f.department_b)).await;

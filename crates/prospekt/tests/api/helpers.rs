@@ -1,6 +1,9 @@
 //! Test harness: a real server on port 0 with a fresh database per test, on SQLite or on
 //! PostgreSQL (a database created per test in the throwaway cluster `cargo xtask test` starts).
 
+// Shared by the api and browser test binaries; each uses a different part of it.
+#![allow(dead_code)]
+
 use std::path::PathBuf;
 
 use chrono::{SubsecRound, Utc};
