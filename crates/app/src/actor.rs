@@ -16,16 +16,16 @@ pub struct Actor {
     pub role: Role,
     pub department_id: Option<DepartmentId>,
     pub locale: String,
+    /// Bulk export is a separate permission (commercial secret).
+    pub can_export: bool,
 }
 
 impl Actor {
     pub(crate) fn from_row(row: UserRow) -> Result<Self, AppError> {
-        let role = row.role.parse::<Role>().map_err(|_| {
-            AppError::Internal(format!(
-                "user {} has unknown role {:?}",
-                row.login, row.role
-            ))
-        })?;
+        let role = row
+            .role
+            .parse::<Role>()
+            .map_err(|_| AppError::Internal(format!("user {} has unknown role {:?}", row.login, row.role)))?;
         Ok(Actor {
             user_id: UserId::from_uuid(row.id),
             login: row.login,
@@ -33,6 +33,7 @@ impl Actor {
             role,
             department_id: row.department_id.map(DepartmentId::from_uuid),
             locale: row.locale,
+            can_export: row.can_export,
         })
     }
 }

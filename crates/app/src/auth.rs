@@ -9,8 +9,11 @@ use std::sync::LazyLock;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::Duration;
-use prospekt_domain::ids::TokenId;
+use prospekt_domain::ids::{TokenId, UserId};
+
+use crate::audit::{By, record_tx};
 use prospekt_storage::repo::audit::{self, AuditEntry};
+use prospekt_storage::repo::throttle::{self, ThrottleRow};
 use prospekt_storage::repo::{sessions, tokens, users};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -19,6 +22,15 @@ use crate::{Actor, App, AppError, now};
 
 /// How long a browser session lives without a new login.
 pub const SESSION_TTL_HOURS: i64 = 12;
+
+/// Failed logins counted per login within this window…
+pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+/// …lock that login after this many failures (whether or not the login exists)…
+pub const MAX_FAILURES_PER_LOGIN: i32 = 5;
+/// …and lock an address after this many, so one address cannot sweep many logins.
+pub const MAX_FAILURES_PER_ADDRESS: i32 = 30;
+/// How long a lock lasts.
+pub const LOCKOUT_MINUTES: i64 = 15;
 
 /// Hashes a password with argon2id (OWASP parameters, the crate's defaults).
 pub fn hash_password(password: &str) -> Result<String, AppError> {
@@ -30,17 +42,14 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 
 fn verify_password(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
 
 /// A hash of a random password, verified against when the login is unknown so that an
 /// unknown login costs the same time as a wrong password.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password(&random_secret()).unwrap_or_default());
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password(&random_secret()).unwrap_or_default());
 
 fn random_secret() -> String {
     let mut bytes = [0u8; 32];
@@ -57,14 +66,14 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 
 pub(crate) fn check_password_policy(password: &str) -> Result<(), AppError> {
     if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(
-            prospekt_domain::FieldError::new("password", "password_too_short")
-                .with("min", MIN_PASSWORD_LEN.to_string())
-                .into(),
-        );
+        return Err(prospekt_domain::FieldError::new("password", "password_too_short")
+            .with("min", MIN_PASSWORD_LEN.to_string())
+            .into());
     }
     Ok(())
 }
+
+pub use prospekt_storage::repo::tokens::TokenRow;
 
 /// A newly created API token: the secret is shown once and never stored.
 pub struct IssuedToken {
@@ -74,12 +83,29 @@ pub struct IssuedToken {
 
 impl App {
     /// Checks a login and password and opens a session. Returns the session secret for the cookie.
-    pub async fn login(
-        &self,
-        login: &str,
-        password: &str,
-        ip: Option<&str>,
-    ) -> Result<(Actor, String), AppError> {
+    pub async fn login(&self, login: &str, password: &str, ip: Option<&str>) -> Result<(Actor, String), AppError> {
+        let keys: Vec<(String, i32)> =
+            std::iter::once((format!("login:{}", login.to_lowercase()), MAX_FAILURES_PER_LOGIN))
+                .chain(ip.map(|ip| (format!("ip:{ip}"), MAX_FAILURES_PER_ADDRESS)))
+                .collect();
+        let at = now();
+        for (key, _) in &keys {
+            if let Some(row) = throttle::get(self.db(), key).await?
+                && let Some(until) = row.locked_until.filter(|u| *u > at)
+            {
+                let retry_after_secs = (until - at).num_seconds().max(1);
+                self.record(
+                    crate::audit::By::CONSOLE,
+                    "login_throttled",
+                    "user",
+                    None,
+                    serde_json::json!({ "login": login }),
+                    ip,
+                )
+                .await?;
+                return Err(AppError::TooManyAttempts { retry_after_secs });
+            }
+        }
         let found = users::credentials(self.db(), login).await?;
         let password = password.to_owned();
         let (user, ok) = match found {
@@ -98,8 +124,10 @@ impl App {
                 (None, false)
             }
         };
-        let at = now();
         let Some(user) = user.filter(|_| ok) else {
+            for (key, limit) in &keys {
+                self.count_failure(key, *limit).await?;
+            }
             audit::append(
                 self.db(),
                 &AuditEntry {
@@ -142,12 +170,34 @@ impl App {
         Ok((Actor::from_row(user)?, secret))
     }
 
+    /// Counts a failed login against `key`, locking it once `limit` failures fall in one window.
+    async fn count_failure(&self, key: &str, limit: i32) -> Result<(), AppError> {
+        let at = now();
+        let window = Duration::minutes(THROTTLE_WINDOW_MINUTES);
+        let mut row = match throttle::get(self.db(), key).await? {
+            Some(r) if at - r.window_start < window => r,
+            _ => ThrottleRow {
+                key: key.to_owned(),
+                failures: 0,
+                window_start: at,
+                locked_until: None,
+            },
+        };
+        row.failures += 1;
+        if row.failures >= limit {
+            row.locked_until = Some(at + Duration::minutes(LOCKOUT_MINUTES));
+            // A fresh window after the lock, so the next failure does not re-lock at once.
+            row.failures = 0;
+            row.window_start = at;
+        }
+        throttle::put(self.db(), &row).await?;
+        Ok(())
+    }
+
     /// The actor behind a session cookie, if the session is alive.
     pub async fn session_actor(&self, secret: &str) -> Result<Actor, AppError> {
         let row = sessions::user_by_hash(self.db(), &digest(secret), now()).await?;
-        row.map(Actor::from_row)
-            .transpose()?
-            .ok_or(AppError::Unauthenticated)
+        row.map(Actor::from_row).transpose()?.ok_or(AppError::Unauthenticated)
     }
 
     pub async fn logout(&self, secret: &str) -> Result<(), AppError> {
@@ -158,9 +208,96 @@ impl App {
     /// The actor behind an API token.
     pub async fn token_actor(&self, secret: &str) -> Result<Actor, AppError> {
         let row = tokens::user_by_hash(self.db(), &digest(secret), now()).await?;
-        row.map(Actor::from_row)
-            .transpose()?
-            .ok_or(AppError::Unauthenticated)
+        row.map(Actor::from_row).transpose()?.ok_or(AppError::Unauthenticated)
+    }
+
+    /// Changes the actor's own password after checking the current one; every session of
+    /// the user ends (they sign in again with the new password).
+    pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> Result<(), AppError> {
+        let Some((_, Some(hash))) = users::credentials(self.db(), &actor.login).await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        let current = current.to_owned();
+        let ok = tokio::task::spawn_blocking(move || verify_password(&current, &hash))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        if !ok {
+            return Err(prospekt_domain::FieldError::new("current_password", "wrong_password").into());
+        }
+        self.set_password(By::actor(actor), actor.user_id, new, "password_change")
+            .await
+    }
+
+    /// An administrator sets a new password for a user; the user's sessions end.
+    pub async fn reset_password(&self, actor: &Actor, user: UserId, new: &str) -> Result<(), AppError> {
+        self.user(actor, user).await?;
+        if !crate::policy::may_administer_users(actor.role) {
+            return Err(self
+                .deny(actor, "user", Some(user.as_uuid()), AppError::Forbidden)
+                .await);
+        }
+        self.set_password(By::actor(actor), user, new, "password_reset").await
+    }
+
+    async fn set_password(&self, by: By, user: UserId, new: &str, action: &str) -> Result<(), AppError> {
+        check_password_policy(new).map_err(|e| match e {
+            AppError::Invalid(f) => AppError::Invalid(f.on("new_password")),
+            other => other,
+        })?;
+        let new = new.to_owned();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let mut tx = self.db().begin().await?;
+        users::set_password_hash_tx(&mut tx, user.as_uuid(), &hash, now()).await?;
+        sessions::delete_for_user_tx(&mut tx, user.as_uuid()).await?;
+        record_tx(&mut tx, by, action, "user", Some(user.as_uuid()), serde_json::json!({})).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The actor's own API tokens (never the secrets).
+    pub async fn my_tokens(&self, actor: &Actor) -> Result<Vec<TokenRow>, AppError> {
+        Ok(tokens::list_for_user(self.db(), actor.user_id.as_uuid()).await?)
+    }
+
+    /// Issues a token for the actor themself.
+    pub async fn issue_my_token(
+        &self,
+        actor: &Actor,
+        name: &str,
+        valid_for: Option<Duration>,
+    ) -> Result<IssuedToken, AppError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(prospekt_domain::FieldError::new("name", "required").into());
+        }
+        self.issue_token(By::actor(actor), actor.user_id.as_uuid(), &actor.login, name, valid_for)
+            .await
+    }
+
+    /// Revokes a token: one's own, or any as administrator. Others' tokens answer not found.
+    pub async fn revoke_token(&self, actor: &Actor, id: TokenId) -> Result<(), AppError> {
+        let token = tokens::by_id(self.db(), id.as_uuid()).await?;
+        let allowed = token
+            .as_ref()
+            .is_some_and(|t| t.user_id == actor.user_id.as_uuid() || crate::policy::may_administer_users(actor.role));
+        if !allowed {
+            return Err(AppError::NotFound);
+        }
+        let mut tx = self.db().begin().await?;
+        tokens::revoke_tx(&mut tx, id.as_uuid(), now()).await?;
+        record_tx(
+            &mut tx,
+            By::actor(actor),
+            "token_revoke",
+            "api_token",
+            Some(id.as_uuid()),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Issues an API token for a user (CLI: `prospekt token create`). The secret is returned once.
@@ -175,6 +312,18 @@ impl App {
                 .with("login", login)
                 .into());
         };
+        self.issue_token(crate::audit::By::CONSOLE, user.id, &user.login, name, valid_for)
+            .await
+    }
+
+    async fn issue_token(
+        &self,
+        by: crate::audit::By,
+        user_id: uuid::Uuid,
+        login: &str,
+        name: &str,
+        valid_for: Option<Duration>,
+    ) -> Result<IssuedToken, AppError> {
         let secret = format!("pkt_{}", random_secret());
         let id = TokenId::new();
         let at = now();
@@ -182,25 +331,20 @@ impl App {
         tokens::insert_tx(
             &mut tx,
             id.as_uuid(),
-            user.id,
+            user_id,
             &digest(&secret),
             name,
             at,
             valid_for.map(|d| at + d),
         )
         .await?;
-        audit::append_tx(
+        crate::audit::record_tx(
             &mut tx,
-            &AuditEntry {
-                at,
-                actor_id: None,
-                on_behalf_of_id: None,
-                action: "token_issue",
-                entity: "api_token",
-                entity_id: Some(id.as_uuid()),
-                changes: &serde_json::json!({ "user": user.login, "name": name }).to_string(),
-                ip: None,
-            },
+            by,
+            "token_issue",
+            "api_token",
+            Some(id.as_uuid()),
+            serde_json::json!({ "user": login, "name": name }),
         )
         .await?;
         tx.commit().await?;

@@ -21,6 +21,9 @@ pub enum AppError {
     /// Login failed: wrong login or wrong password, deliberately indistinguishable.
     #[error("invalid credentials")]
     BadCredentials,
+    /// Too many failed logins: try again after the given number of seconds.
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after_secs: i64 },
     /// Someone else changed the record since it was read.
     #[error("version conflict")]
     Conflict {

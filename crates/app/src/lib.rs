@@ -4,10 +4,14 @@
 //!
 //! The web layer and the CLI call only this crate; neither filters records by itself.
 
+pub mod absences;
+pub mod access;
 pub mod actor;
+pub mod audit;
 pub mod auth;
 pub mod counterparties;
 mod error;
+pub mod org;
 pub mod policy;
 pub mod users;
 

@@ -5,37 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::FieldError;
 
-/// Declares a closed string enum with `as_str`, `parse`, `ALL` and serde in snake_case.
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident, $field:literal, $code:literal { $($variant:ident => $text:literal),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            pub const fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),* }
-            }
-
-            pub fn parse(s: &str) -> Result<Self, FieldError> {
-                match s {
-                    $($text => Ok($name::$variant),)*
-                    other => Err(FieldError::new($field, $code).with("value", other)),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
 string_enum!(
     /// Legal form of a counterparty: it decides which identifiers are required.
     CounterpartyKind, "kind", "invalid_kind" {
@@ -99,9 +68,6 @@ mod tests {
 
     #[test]
     fn search_key_folds_case_yo_and_spaces() {
-        assert_eq!(
-            search_key(&["ООО  «Ёлка»", "", "7707083893"]),
-            "ооо «елка» 7707083893"
-        );
+        assert_eq!(search_key(&["ООО  «Ёлка»", "", "7707083893"]), "ооо «елка» 7707083893");
     }
 }

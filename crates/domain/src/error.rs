@@ -44,10 +44,7 @@ impl FieldError {
 
     /// The value of the first parameter named `key`, if any.
     pub fn param(&self, key: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.as_str())
+        self.params.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
     }
 }
 

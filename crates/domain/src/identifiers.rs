@@ -103,10 +103,7 @@ const SNILS: Kind = Kind {
 /// Removes the separators people legitimately type or paste (`-`, spaces of any kind);
 /// everything else is left in place for the caller to accept or reject.
 fn normalize(input: &str) -> String {
-    input
-        .chars()
-        .filter(|c| *c != '-' && !c.is_whitespace())
-        .collect()
+    input.chars().filter(|c| *c != '-' && !c.is_whitespace()).collect()
 }
 
 /// Normalises `input` and checks it is non-empty, ASCII digits only, and one of the
@@ -128,18 +125,14 @@ fn digits(input: &str, kind: Kind, lengths: &[usize]) -> Result<(String, Vec<u8>
 
 /// Reads digit values as one integer. Only called on ≤ 14 digits, which fit in `u64`.
 fn as_number(digits: &[u8]) -> u64 {
-    digits.iter().fold(0u64, |acc, d| {
-        acc.wrapping_mul(10).wrapping_add(u64::from(*d))
-    })
+    digits
+        .iter()
+        .fold(0u64, |acc, d| acc.wrapping_mul(10).wrapping_add(u64::from(*d)))
 }
 
 /// The INN check digit: weighted sum mod 11 mod 10 (a remainder of 10 gives 0).
 fn inn_check(digits: &[u8], weights: &[u32]) -> u8 {
-    let sum: u32 = digits
-        .iter()
-        .zip(weights)
-        .map(|(d, w)| u32::from(*d) * w)
-        .sum();
+    let sum: u32 = digits.iter().zip(weights).map(|(d, w)| u32::from(*d) * w).sum();
     // Both moduli keep the value below 10, so the cast cannot truncate.
     (sum % 11 % 10) as u8
 }
@@ -533,10 +526,7 @@ mod tests {
         let inn = Inn::parse("7707083893").expect("valid");
         assert!(inn.is_legal_entity());
         let e = Inn::parse("7707083894").expect_err("bad check digit");
-        assert_eq!(
-            (e.field, e.code, reason(&e)),
-            ("inn", "invalid_inn", "checksum")
-        );
+        assert_eq!((e.field, e.code, reason(&e)), ("inn", "invalid_inn", "checksum"));
     }
 
     #[test]
@@ -563,14 +553,8 @@ mod tests {
 
     #[test]
     fn normalisation_strips_spaces_and_dashes_only() {
-        assert_eq!(
-            Inn::parse(" 7707 083-893\t").expect("valid").as_ref(),
-            "7707083893"
-        );
-        assert_eq!(
-            Inn::parse("7707\u{a0}083893").expect("nbsp").as_ref(),
-            "7707083893"
-        );
+        assert_eq!(Inn::parse(" 7707 083-893\t").expect("valid").as_ref(), "7707083893");
+        assert_eq!(Inn::parse("7707\u{a0}083893").expect("nbsp").as_ref(), "7707083893");
         assert!(Inn::parse("7707_083893").is_err());
         assert!(Inn::parse("7707.083893").is_err());
     }
@@ -663,10 +647,7 @@ mod tests {
             "not checked below the threshold"
         );
         let e = Snils::parse("01024236800").expect_err("bad");
-        assert_eq!(
-            (e.field, e.code, reason(&e)),
-            ("snils", "invalid_snils", "checksum")
-        );
+        assert_eq!((e.field, e.code, reason(&e)), ("snils", "invalid_snils", "checksum"));
     }
 
     // --- generator helpers: a computed check digit makes parse succeed ---
@@ -736,13 +717,7 @@ mod tests {
     #[test]
     fn generated_accounts_pass_for_their_bik_only() {
         let mut seed = 2024;
-        let biks = [
-            "044525225",
-            "044525974",
-            "045004641",
-            "823397286",
-            "044525000",
-        ];
+        let biks = ["044525225", "044525974", "045004641", "823397286", "044525000"];
         for b in biks {
             let b = bik(b);
             for _ in 0..200 {
@@ -790,9 +765,6 @@ mod tests {
         assert_eq!(serde_json::to_string(&kpp).expect("ser"), "\"7736AA001\"");
         assert!(serde_json::from_str::<Bik>("\"O44525225\"").is_err());
         let snils: Snils = serde_json::from_str("\"112-233-445 95\"").expect("snils");
-        assert_eq!(
-            serde_json::to_string(&snils).expect("ser"),
-            "\"11223344595\""
-        );
+        assert_eq!(serde_json::to_string(&snils).expect("ser"), "\"11223344595\"");
     }
 }

@@ -72,10 +72,7 @@ impl Money {
         if text.is_empty() {
             return Err(FieldError::new(FIELD, "required"));
         }
-        if !text
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-'))
-        {
+        if !text.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-')) {
             return Err(reject("characters"));
         }
         let (negative, body) = match text.strip_prefix('-') {
@@ -90,11 +87,7 @@ impl Money {
         let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
         // Both sides of the separator need digits: "1." and ".5" are more likely typos
         // than amounts. A second sign or separator also ends up here.
-        if whole.is_empty()
-            || !all_digits(whole)
-            || (has_separator && fraction.is_empty())
-            || !all_digits(fraction)
-        {
+        if whole.is_empty() || !all_digits(whole) || (has_separator && fraction.is_empty()) || !all_digits(fraction) {
             return Err(reject("format"));
         }
         if fraction.len() > 2 {
@@ -117,9 +110,7 @@ impl Money {
         }
         let magnitude = rubles * 100 + cents;
         let signed = if negative { -magnitude } else { magnitude };
-        i64::try_from(signed)
-            .map(Self)
-            .map_err(|_| reject("overflow"))
+        i64::try_from(signed).map(Self).map_err(|_| reject("overflow"))
     }
 
     /// The amount as a `Decimal` with scale 2 (for SQL `NUMERIC` and reports).
@@ -254,9 +245,7 @@ mod tests {
     use std::str::FromStr;
 
     fn kop(s: &str) -> i64 {
-        Money::parse(s)
-            .unwrap_or_else(|e| panic!("{s:?}: {e:?}"))
-            .kopecks()
+        Money::parse(s).unwrap_or_else(|e| panic!("{s:?}: {e:?}")).kopecks()
     }
 
     fn reason(s: &str) -> String {
@@ -333,10 +322,7 @@ mod tests {
             Money::from_decimal(Decimal::new(12_300, 4)),
             Ok(Money::from_kopecks(123))
         );
-        assert_eq!(
-            Money::from_decimal(Decimal::new(15, 0)),
-            Ok(Money::from_kopecks(1500))
-        );
+        assert_eq!(Money::from_decimal(Decimal::new(15, 0)), Ok(Money::from_kopecks(1500)));
         let e = Money::from_decimal(Decimal::new(1_001, 3)).expect_err("3 decimals");
         assert_eq!(e.param("reason"), Some("decimals"));
         let e = Money::from_decimal(Decimal::MAX).expect_err("too big");
@@ -378,10 +364,7 @@ mod tests {
             de("92233720368547758").expect("max whole"),
             Money::from_kopecks(9_223_372_036_854_775_800)
         );
-        assert!(
-            de("92233720368547759").is_err(),
-            "integer roubles overflow kopecks"
-        );
+        assert!(de("92233720368547759").is_err(), "integer roubles overflow kopecks");
         assert!(de("-92233720368547759").is_err(), "negative overflow");
         assert!(de("18446744073709551615").is_err(), "u64 overflow");
         assert!(de("\"abc\"").is_err());

@@ -10,9 +10,7 @@
 //! separator-free text is valid by the same parser.
 
 use prospekt_domain::error::FieldError;
-use prospekt_domain::identifiers::{
-    Bik, Inn, Kpp, Ogrn, Ogrnip, Snils, check_corr_account, check_settlement_account,
-};
+use prospekt_domain::identifiers::{Bik, Inn, Kpp, Ogrn, Ogrnip, Snils, check_corr_account, check_settlement_account};
 use serde::Deserialize;
 
 const VECTORS: &str = include_str!("vectors/identifiers.json");
@@ -38,11 +36,7 @@ fn lenient_verdict(row: &Row) -> Result<String, FieldError> {
         let bik = row.bik.as_deref().expect("account rows carry a bik");
         Bik::parse(bik)
     };
-    let canonical_account = || {
-        v.chars()
-            .filter(|c| *c != '-' && !c.is_whitespace())
-            .collect()
-    };
+    let canonical_account = || v.chars().filter(|c| *c != '-' && !c.is_whitespace()).collect();
     match row.kind.as_str() {
         "inn10" | "inn12" => {
             let inn = Inn::parse(v)?;
@@ -57,9 +51,7 @@ fn lenient_verdict(row: &Row) -> Result<String, FieldError> {
         "ogrnip" => Ogrnip::parse(v).map(|x| x.to_string()),
         "bik" => Bik::parse(v).map(|x| x.to_string()),
         "snils" => Snils::parse(v).map(|x| x.to_string()),
-        "settlement_account" => {
-            check_settlement_account(v, &account_bik()?).map(|()| canonical_account())
-        }
+        "settlement_account" => check_settlement_account(v, &account_bik()?).map(|()| canonical_account()),
         "corr_account" => check_corr_account(v, &account_bik()?).map(|()| canonical_account()),
         other => panic!("unknown kind {other:?} in identifiers.json"),
     }
@@ -185,11 +177,7 @@ fn vector_file_is_complete() {
     for (kind, valid, invalid) in expected {
         let of_kind = || rows.iter().filter(move |r| r.kind == kind);
         assert_eq!(of_kind().filter(|r| r.valid).count(), valid, "{kind} valid");
-        assert_eq!(
-            of_kind().filter(|r| !r.valid).count(),
-            invalid,
-            "{kind} invalid"
-        );
+        assert_eq!(of_kind().filter(|r| !r.valid).count(), invalid, "{kind} invalid");
     }
 }
 
@@ -200,12 +188,7 @@ fn ogrnip_vectors_cover_every_remainder() {
     for row in rows().iter().filter(|r| r.kind == "ogrnip" && r.valid) {
         let first14: u64 = row.value[..14].parse().expect("digits");
         seen[(first14 % 13) as usize] = true;
-        assert!(
-            Ogrnip::parse(&row.value).is_ok(),
-            "{} ({})",
-            row.value,
-            row.note
-        );
+        assert!(Ogrnip::parse(&row.value).is_ok(), "{} ({})", row.value, row.note);
     }
     assert!(seen.iter().all(|s| *s), "remainders seen: {seen:?}");
 }

@@ -36,6 +36,8 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+    /// Seconds for the `Retry-After` header (rate limiting).
+    pub retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -45,6 +47,7 @@ impl ApiError {
             code: code.to_owned(),
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -54,6 +57,7 @@ impl ApiError {
             code: e.code.to_owned(),
             message: field_error_message(lang, e),
             field: Some(e.field.to_owned()),
+            retry_after: None,
         }
     }
 
@@ -73,10 +77,7 @@ impl ApiError {
             AppError::Forbidden => Self::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
-                pick(
-                    "Недостаточно прав для этого действия",
-                    "You are not allowed to do this",
-                ),
+                pick("Недостаточно прав для этого действия", "You are not allowed to do this"),
             ),
             AppError::Unauthenticated => Self::new(
                 StatusCode::UNAUTHORIZED,
@@ -100,13 +101,9 @@ impl ApiError {
                     StatusCode::CONFLICT,
                     "version_conflict",
                     if ru {
-                        format!(
-                            "Запись уже изменил {who} (версия {current_version}); обновите и повторите"
-                        )
+                        format!("Запись уже изменил {who} (версия {current_version}); обновите и повторите")
                     } else {
-                        format!(
-                            "{who} changed this record (version {current_version}); reload and retry"
-                        )
+                        format!("{who} changed this record (version {current_version}); reload and retry")
                     },
                 )
             }
@@ -119,7 +116,22 @@ impl ApiError {
                     format!("The value of \"{field}\" is already taken")
                 },
                 field: Some(field.into()),
+                retry_after: None,
             },
+            AppError::TooManyAttempts { retry_after_secs } => {
+                let minutes = (retry_after_secs + 59) / 60;
+                let mut e = Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    if ru {
+                        format!("Слишком много неудачных попыток входа; повторите через {minutes} мин.")
+                    } else {
+                        format!("Too many failed sign-in attempts; try again in {minutes} min")
+                    },
+                );
+                e.retry_after = Some(retry_after_secs);
+                e
+            }
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 Self::new(

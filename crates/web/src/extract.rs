@@ -27,15 +27,13 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 
 /// Language asked for explicitly by the request: the language cookie, then `Accept-Language`.
 fn requested_lang(parts: &Parts) -> Option<Lang> {
-    cookie(parts, LANG_COOKIE)
-        .and_then(Lang::from_code)
-        .or_else(|| {
-            parts
-                .headers
-                .get(ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Lang::from_accept_language)
-        })
+    cookie(parts, LANG_COOKIE).and_then(Lang::from_code).or_else(|| {
+        parts
+            .headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language)
+    })
 }
 
 /// The language for an anonymous request (Russian unless the client asks for English).
@@ -88,14 +86,8 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
     };
     match result {
         Ok((actor, session)) => {
-            let lang = explicit
-                .or_else(|| Lang::from_code(&actor.locale))
-                .unwrap_or(Lang::Ru);
-            Ok(Some(Caller {
-                actor,
-                lang,
-                session,
-            }))
+            let lang = explicit.or_else(|| Lang::from_code(&actor.locale)).unwrap_or(Lang::Ru);
+            Ok(Some(Caller { actor, lang, session }))
         }
         Err(e) => Err(ApiError::from_app(fallback, e)),
     }
@@ -103,10 +95,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match authenticate(parts, state).await? {
             Some(c) => Ok(c),
             None => {
@@ -119,10 +108,23 @@ impl FromRequestParts<AppState> for Caller {
 
 impl OptionalFromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
         authenticate(parts, state).await
+    }
+}
+
+/// The client's address as the server saw it (for login throttling and the audit log).
+/// Absent when the server runs without connection info (never in production).
+pub struct PeerIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PeerIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
     }
 }

@@ -33,11 +33,7 @@ impl Lang {
                 let mut it = part.trim().split(';');
                 let lang = Lang::from_code(it.next()?.trim())?;
                 let q = it
-                    .find_map(|p| {
-                        p.trim()
-                            .strip_prefix("q=")
-                            .and_then(|q| q.parse::<f32>().ok())
-                    })
+                    .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
                     .unwrap_or(1.0);
                 Some((q, lang))
             })
@@ -281,15 +277,21 @@ pub fn field_error_message(lang: Lang, e: &FieldError) -> String {
     match (lang, e.code) {
         (Lang::Ru, "invalid_inn") => format!("ИНН указан неверно{}", reason_ru(reason)),
         (Lang::En, "invalid_inn") => format!("INN is invalid{}", reason_en(reason)),
-        (Lang::Ru, "invalid_kpp") => "КПП должен состоять из 9 символов: 4 цифры, 2 цифры или заглавные латинские буквы, 3 цифры".into(),
-        (Lang::En, "invalid_kpp") => "KPP must be 9 characters: 4 digits, 2 digits or capital Latin letters, 3 digits".into(),
+        (Lang::Ru, "invalid_kpp") => {
+            "КПП должен состоять из 9 символов: 4 цифры, 2 цифры или заглавные латинские буквы, 3 цифры".into()
+        }
+        (Lang::En, "invalid_kpp") => {
+            "KPP must be 9 characters: 4 digits, 2 digits or capital Latin letters, 3 digits".into()
+        }
         (Lang::Ru, "invalid_ogrn") => format!("ОГРН указан неверно{}", reason_ru(reason)),
         (Lang::En, "invalid_ogrn") => format!("OGRN is invalid{}", reason_en(reason)),
         (Lang::Ru, "invalid_ogrnip") => format!("ОГРНИП указан неверно{}", reason_ru(reason)),
         (Lang::En, "invalid_ogrnip") => format!("OGRNIP is invalid{}", reason_en(reason)),
         (Lang::Ru, "invalid_bik") => "БИК должен состоять из 9 цифр".into(),
         (Lang::En, "invalid_bik") => "BIK must be 9 digits".into(),
-        (Lang::Ru, "invalid_money") => "Сумма указана неверно: ожидается число с не более чем двумя знаками после запятой".into(),
+        (Lang::Ru, "invalid_money") => {
+            "Сумма указана неверно: ожидается число с не более чем двумя знаками после запятой".into()
+        }
         (Lang::En, "invalid_money") => "Amount is invalid: expected a number with at most two decimal places".into(),
         (Lang::Ru, "required") => format!("Поле «{}» обязательно", e.field),
         (Lang::En, "required") => format!("Field \"{}\" is required", e.field),
@@ -307,6 +309,36 @@ pub fn field_error_message(lang: Lang, e: &FieldError) -> String {
         (Lang::En, "invalid_role") => format!("Unknown role \"{}\"", param("value")),
         (Lang::Ru, "invalid_json") => format!("Тело запроса не является корректным JSON: {}", param("detail")),
         (Lang::En, "invalid_json") => format!("The request body is not valid JSON: {}", param("detail")),
+        (Lang::Ru, "wrong_password") => "Текущий пароль указан неверно".into(),
+        (Lang::En, "wrong_password") => "The current password is wrong".into(),
+        (Lang::Ru, "password_too_short") => format!("Пароль слишком короткий: не менее {} символов", param("min")),
+        (Lang::En, "password_too_short") => format!("The password is too short: at least {} characters", param("min")),
+        (Lang::Ru, "invalid_login") => "Логин: от 2 до 64 латинских букв, цифр, «.», «_» или «-»".into(),
+        (Lang::En, "invalid_login") => "Login: 2–64 Latin letters, digits, '.', '_' or '-'".into(),
+        (Lang::Ru, "ends_before_start") => "Дата окончания раньше даты начала".into(),
+        (Lang::En, "ends_before_start") => "The end date is before the start date".into(),
+        (Lang::Ru, "period_too_long") => "Период длиннее года — проверьте даты".into(),
+        (Lang::En, "period_too_long") => "The period is longer than a year; check the dates".into(),
+        (Lang::Ru, "invalid_date") => format!("«{}» — не дата; ожидается ГГГГ-ММ-ДД", param("value")),
+        (Lang::En, "invalid_date") => format!("\"{}\" is not a date; expected YYYY-MM-DD", param("value")),
+        (Lang::Ru, "unknown_user") => "Такого пользователя нет".into(),
+        (Lang::En, "unknown_user") => "No such user".into(),
+        (Lang::Ru, "unknown_department") => "Такого отдела нет".into(),
+        (Lang::En, "unknown_department") => "No such department".into(),
+        (Lang::Ru, "unknown_territory") => format!("Такой территории нет: {}", param("value")),
+        (Lang::En, "unknown_territory") => format!("No such territory: {}", param("value")),
+        (Lang::Ru, "substitute_is_absent_user") => "Сотрудник не может замещать сам себя".into(),
+        (Lang::En, "substitute_is_absent_user") => "A person cannot stand in for themselves".into(),
+        (Lang::Ru, "inactive_user") => "Этот пользователь отключён".into(),
+        (Lang::En, "inactive_user") => "This user is deactivated".into(),
+        (Lang::Ru, "invalid_absence_kind") => "Вид отсутствия: leave, sick_leave, business_trip или other".into(),
+        (Lang::En, "invalid_absence_kind") => "Absence kind: leave, sick_leave, business_trip or other".into(),
+        (Lang::Ru, "invalid_locale") => "Язык: ru или en".into(),
+        (Lang::En, "invalid_locale") => "Language: ru or en".into(),
+        (Lang::Ru, "invalid_code") => "Код: латинские буквы, цифры, «_» или «-»".into(),
+        (Lang::En, "invalid_code") => "Code: Latin letters, digits, '_' or '-'".into(),
+        (Lang::Ru, "invalid_version") => "Укажите версию записи (version), полученную при чтении".into(),
+        (Lang::En, "invalid_version") => "Send the record's version as read".into(),
         (Lang::Ru, _) => format!("Поле «{}»: недопустимое значение ({})", e.field, e.code),
         (Lang::En, _) => format!("Field \"{}\": invalid value ({})", e.field, e.code),
     }
@@ -343,28 +375,14 @@ mod tests {
         let f = |n| plural_ru(n, "сделка", "сделки", "сделок");
         assert_eq!(
             [f(1), f(2), f(5), f(11), f(21), f(22), f(112)],
-            [
-                "сделка",
-                "сделки",
-                "сделок",
-                "сделок",
-                "сделка",
-                "сделки",
-                "сделок"
-            ]
+            ["сделка", "сделки", "сделок", "сделок", "сделка", "сделки", "сделок"]
         );
     }
 
     #[test]
     fn accept_language_respects_weights() {
-        assert_eq!(
-            Lang::from_accept_language("de, en;q=0.9, ru;q=0.8"),
-            Some(Lang::En)
-        );
-        assert_eq!(
-            Lang::from_accept_language("ru-RU,ru;q=0.9,en-US;q=0.8"),
-            Some(Lang::Ru)
-        );
+        assert_eq!(Lang::from_accept_language("de, en;q=0.9, ru;q=0.8"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("ru-RU,ru;q=0.9,en-US;q=0.8"), Some(Lang::Ru));
         assert_eq!(Lang::from_accept_language("en;q=0.5, ru"), Some(Lang::Ru));
         assert_eq!(Lang::from_accept_language("de"), None);
     }

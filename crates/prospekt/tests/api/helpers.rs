@@ -157,6 +157,15 @@ impl TestApp {
         id
     }
 
+    pub async fn territory(&self, code: &str, name: &str) -> Uuid {
+        let id = Uuid::now_v7();
+        db_run!(&self.db, pool => {
+            sqlx::query("INSERT INTO territories (id, code, name) VALUES ($1, $2, $3)")
+                .bind(id).bind(code).bind(name).execute(pool).await.expect("territory");
+        });
+        id
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.http.get(self.url(path)).bearer_auth(token).send().await.expect("request")
     }

@@ -1,5 +1,6 @@
 //! API and storage tests against a real server, each run on SQLite and on PostgreSQL.
 
+mod authz;
 mod helpers;
 mod platform;
 mod counterparties;

@@ -53,23 +53,51 @@ pub struct AuditRow {
     pub id: Uuid,
     pub at: DateTime<Utc>,
     pub actor_id: Option<Uuid>,
+    pub actor_name: Option<String>,
     pub on_behalf_of_id: Option<Uuid>,
+    pub on_behalf_of_name: Option<String>,
     pub action: String,
     pub entity: String,
     pub entity_id: Option<Uuid>,
     pub changes: String,
+    pub ip: Option<String>,
+}
+
+/// Filters of the audit log view; all optional.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub entity_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Keyset cursor: (at, id) of the last row seen; the next page is older.
+    pub before: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: i64,
+}
+
+/// Newest entries first.
+pub async fn list(db: &Db, f: &AuditFilter) -> Result<Vec<AuditRow>, DbError> {
+    let (before_at, before_id) = f.before.map_or((None, None), |(a, i)| (Some(a), Some(i)));
+    Ok(db_run!(db, pool => {
+        sqlx::query_as::<_, AuditRow>(
+            "SELECT l.id, l.at, l.actor_id, a.display_name AS actor_name, l.on_behalf_of_id, \
+             b.display_name AS on_behalf_of_name, l.action, l.entity, l.entity_id, l.changes, l.ip \
+             FROM audit_log l LEFT JOIN users a ON a.id = l.actor_id LEFT JOIN users b ON b.id = l.on_behalf_of_id \
+             WHERE ($1 IS NULL OR l.entity = $1) AND ($2 IS NULL OR l.entity_id = $2) AND ($3 IS NULL OR l.actor_id = $3) \
+             AND ($4 IS NULL OR l.action = $4) AND ($5 IS NULL OR l.at >= $5) AND ($6 IS NULL OR l.at < $6) \
+             AND ($7 IS NULL OR l.at < $7 OR (l.at = $7 AND l.id < $8)) \
+             ORDER BY l.at DESC, l.id DESC LIMIT $9",
+        )
+        .bind(f.entity.as_deref()).bind(f.entity_id).bind(f.actor_id).bind(f.action.as_deref())
+        .bind(f.from).bind(f.to).bind(before_at).bind(before_id).bind(f.limit)
+        .fetch_all(pool)
+        .await?
+    }))
 }
 
 /// Newest entries first, optionally for one record.
 pub async fn recent(db: &Db, entity_id: Option<Uuid>, limit: i64) -> Result<Vec<AuditRow>, DbError> {
-    Ok(db_run!(db, pool => {
-        sqlx::query_as::<_, AuditRow>(
-            "SELECT id, at, actor_id, on_behalf_of_id, action, entity, entity_id, changes FROM audit_log \
-             WHERE ($1 IS NULL OR entity_id = $1) ORDER BY at DESC, id DESC LIMIT $2",
-        )
-        .bind(entity_id)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?
-    }))
+    list(db, &AuditFilter { entity_id, limit, ..Default::default() }).await
 }

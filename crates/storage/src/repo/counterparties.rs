@@ -66,24 +66,13 @@ pub struct ListFilter {
 pub async fn list(db: &Db, scope: &Scope, f: &ListFilter) -> Result<Vec<CounterpartyRow>, DbError> {
     let mut sql = format!("{SELECT} WHERE c.archived_at IS NULL");
     let mut n = 0;
+    // Scope lists are short (a department, a manager and whom they stand in for), so they
+    // are inlined as bound parameters rather than joined.
+    let scope_ids = scope.push_filter(&mut sql, &mut n, "c.department_id", "c.owner_id");
     let mut next = || {
         n += 1;
         format!("${n}")
     };
-    // Scope lists are short (a department, a manager and whom they stand in for), so they
-    // are inlined as bound parameters rather than joined.
-    let scope_ids: &[Uuid] = match scope {
-        Scope::All => &[],
-        Scope::Departments(ids) | Scope::Owners(ids) => ids,
-    };
-    if !matches!(scope, Scope::All) {
-        let column = if matches!(scope, Scope::Departments(_)) { "c.department_id" } else { "c.owner_id" };
-        if scope_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let params: Vec<String> = scope_ids.iter().map(|_| next()).collect();
-        sql.push_str(&format!(" AND {column} IN ({})", params.join(", ")));
-    }
     if f.owner_id.is_some() {
         sql.push_str(&format!(" AND c.owner_id = {}", next()));
     }
@@ -101,7 +90,7 @@ pub async fn list(db: &Db, scope: &Scope, f: &ListFilter) -> Result<Vec<Counterp
     let sql = sqlx::AssertSqlSafe(sql);
     Ok(db_run!(db, pool => {
         let mut q = sqlx::query_as::<_, CounterpartyRow>(sql);
-        for id in scope_ids {
+        for id in &scope_ids {
             q = q.bind(*id);
         }
         if let Some(o) = f.owner_id {
@@ -122,4 +111,45 @@ pub async fn list(db: &Db, scope: &Scope, f: &ListFilter) -> Result<Vec<Counterp
 
 pub async fn count(db: &Db) -> Result<i64, DbError> {
     Ok(db_run!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM counterparties").fetch_one(pool).await?))
+}
+
+/// The editable fields of a counterparty (the whole set is written; callers merge a patch
+/// onto the current row first).
+pub struct CounterpartyEdit<'a> {
+    pub name: &'a str,
+    pub status: &'a str,
+    pub tier: &'a str,
+    pub owner_id: Option<Uuid>,
+    pub industry: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub notes: Option<&'a str>,
+    pub legal_address: Option<&'a str>,
+    pub actual_address: Option<&'a str>,
+    pub search_key: &'a str,
+}
+
+/// Writes the edit if the stored version is still `version`; otherwise [`DbError::Conflict`].
+pub async fn update_tx(
+    tx: &mut crate::Tx,
+    id: Uuid,
+    version: i64,
+    e: &CounterpartyEdit<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let n = crate::tx_run!(tx, conn => {
+        sqlx::query(
+            "UPDATE counterparties SET name = $1, status = $2, tier = $3, owner_id = $4, industry = $5, city = $6, \
+             phone = $7, email = $8, notes = $9, legal_address = $10, actual_address = $11, search_key = $12, \
+             updated_at = $13, version = version + 1 WHERE id = $14 AND version = $15",
+        )
+        .bind(e.name).bind(e.status).bind(e.tier).bind(e.owner_id).bind(e.industry).bind(e.city)
+        .bind(e.phone).bind(e.email).bind(e.notes).bind(e.legal_address).bind(e.actual_address).bind(e.search_key)
+        .bind(now).bind(id).bind(version)
+        .execute(conn)
+        .await?
+        .rows_affected()
+    });
+    if n == 0 { Err(DbError::Conflict) } else { Ok(version + 1) }
 }

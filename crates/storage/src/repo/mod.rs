@@ -1,8 +1,11 @@
 //! Repositories: one module per aggregate, each function written once for both backends.
 
+pub mod absences;
 pub mod audit;
 pub mod counterparties;
+pub mod org;
 pub mod sessions;
+pub mod throttle;
 pub mod tokens;
 pub mod users;
 
@@ -12,8 +15,47 @@ pub mod users;
 pub enum Scope {
     /// Every record (directors, administrators, credit control).
     All,
-    /// Records of these departments.
-    Departments(Vec<uuid::Uuid>),
-    /// Records owned by these users (a manager and those they stand in for).
-    Owners(Vec<uuid::Uuid>),
+    /// Records of these departments, plus records owned by these users (a manager, and
+    /// whoever they stand in for during an absence).
+    Limited { departments: Vec<uuid::Uuid>, owners: Vec<uuid::Uuid> },
+}
+
+impl Scope {
+    /// Whether a record with this owner and department is inside the scope.
+    pub fn contains(&self, owner_id: Option<uuid::Uuid>, department_id: Option<uuid::Uuid>) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Limited { departments, owners } => {
+                department_id.is_some_and(|d| departments.contains(&d)) || owner_id.is_some_and(|o| owners.contains(&o))
+            }
+        }
+    }
+
+    /// Appends `AND (<dept_col> IN (...) OR <owner_col> IN (...))` with numbered placeholders
+    /// starting after `*n`, and returns the ids to bind in order. Empty scope matches nothing.
+    pub fn push_filter(&self, sql: &mut String, n: &mut usize, dept_col: &str, owner_col: &str) -> Vec<uuid::Uuid> {
+        let Scope::Limited { departments, owners } = self else { return Vec::new() };
+        let mut list = |ids: &[uuid::Uuid]| -> String {
+            ids.iter()
+                .map(|_| {
+                    *n += 1;
+                    format!("${n}")
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut parts = Vec::new();
+        if !departments.is_empty() {
+            parts.push(format!("{dept_col} IN ({})", list(departments)));
+        }
+        if !owners.is_empty() {
+            parts.push(format!("{owner_col} IN ({})", list(owners)));
+        }
+        if parts.is_empty() {
+            sql.push_str(" AND 1 = 0");
+        } else {
+            sql.push_str(&format!(" AND ({})", parts.join(" OR ")));
+        }
+        departments.iter().chain(owners.iter()).copied().collect()
+    }
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::users::UserRow;
-use crate::{Db, DbError, db_run};
+use crate::{Db, DbError, Tx, db_run, tx_run};
 
 pub async fn insert(
     db: &Db,
@@ -29,7 +29,7 @@ pub async fn user_by_hash(db: &Db, id_hash: &str, now: DateTime<Utc>) -> Result<
     Ok(db_run!(db, pool => {
         sqlx::query_as::<_, UserRow>(
             "SELECT u.id, u.login, u.display_name, u.email, u.role, u.department_id, u.locale, u.is_active, \
-             u.version, u.created_at, u.updated_at \
+             u.can_export, u.version, u.created_at, u.updated_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.is_active = TRUE",
         )
@@ -47,9 +47,9 @@ pub async fn delete(db: &Db, id_hash: &str) -> Result<(), DbError> {
     Ok(())
 }
 
-pub async fn delete_for_user(db: &Db, user_id: Uuid) -> Result<(), DbError> {
-    db_run!(db, pool => {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(pool).await?;
+pub async fn delete_for_user_tx(tx: &mut Tx, user_id: Uuid) -> Result<(), DbError> {
+    tx_run!(tx, conn => {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(conn).await?;
     });
     Ok(())
 }

@@ -5,6 +5,12 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::users::UserRow;
+
+const USER_BY_TOKEN: &str = "SELECT u.id, u.login, u.display_name, u.email, u.role, u.department_id, u.locale, \
+    u.is_active, u.can_export, u.version, u.created_at, u.updated_at \
+    FROM api_tokens t JOIN users u ON u.id = t.user_id \
+    WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
+    AND u.is_active = TRUE";
 use crate::{Db, DbError, Tx, db_run, tx_run};
 
 pub async fn insert_tx(
@@ -35,16 +41,52 @@ pub async fn insert_tx(
 /// The active user behind a token digest: not revoked, not expired, user active.
 pub async fn user_by_hash(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Result<Option<UserRow>, DbError> {
     Ok(db_run!(db, pool => {
-        sqlx::query_as::<_, UserRow>(
-            "SELECT u.id, u.login, u.display_name, u.email, u.role, u.department_id, u.locale, u.is_active, \
-             u.version, u.created_at, u.updated_at \
-             FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
-             AND u.is_active = TRUE",
-        )
+        sqlx::query_as::<_, UserRow>(USER_BY_TOKEN)
         .bind(token_hash)
         .bind(now)
         .fetch_optional(pool)
         .await?
     }))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+pub async fn list_for_user(db: &Db, user_id: Uuid) -> Result<Vec<TokenRow>, DbError> {
+    Ok(db_run!(db, pool => {
+        sqlx::query_as::<_, TokenRow>(
+            "SELECT id, user_id, name, created_at, expires_at, revoked_at, last_used_at FROM api_tokens \
+             WHERE user_id = $1 ORDER BY created_at DESC",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?
+    }))
+}
+
+pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<TokenRow>, DbError> {
+    Ok(db_run!(db, pool => {
+        sqlx::query_as::<_, TokenRow>(
+            "SELECT id, user_id, name, created_at, expires_at, revoked_at, last_used_at FROM api_tokens WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+    }))
+}
+
+pub async fn revoke_tx(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<(), DbError> {
+    tx_run!(tx, conn => {
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now).bind(id).execute(conn).await?;
+    });
+    Ok(())
 }

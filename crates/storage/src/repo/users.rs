@@ -15,6 +15,7 @@ pub struct UserRow {
     pub department_id: Option<Uuid>,
     pub locale: String,
     pub is_active: bool,
+    pub can_export: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -32,8 +33,9 @@ pub struct NewUser<'a> {
     pub now: DateTime<Utc>,
 }
 
-const USER_COLUMNS: &str =
-    "id, login, display_name, email, role, department_id, locale, is_active, version, created_at, updated_at";
+/// Columns of [`UserRow`], for queries that alias `users` as `u`.
+pub const USER_COLUMNS: &str = "u.id, u.login, u.display_name, u.email, u.role, u.department_id, u.locale, u.is_active, \
+     u.can_export, u.version, u.created_at, u.updated_at";
 
 pub async fn insert_tx(tx: &mut Tx, u: &NewUser<'_>) -> Result<(), DbError> {
     tx_run!(tx, conn => {
@@ -57,13 +59,13 @@ pub async fn insert_tx(tx: &mut Tx, u: &NewUser<'_>) -> Result<(), DbError> {
 }
 
 pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<UserRow>, DbError> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"));
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"));
     Ok(db_run!(db, pool => sqlx::query_as::<_, UserRow>(sql).bind(id).fetch_optional(pool).await?))
 }
 
 /// The user and their password hash, for login. The hash never leaves storage otherwise.
 pub async fn credentials(db: &Db, login: &str) -> Result<Option<(UserRow, Option<String>)>, DbError> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE login = $1"));
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.login = $1"));
     Ok(db_run!(db, pool => {
         let row = sqlx::query(sql).bind(login).fetch_optional(pool).await?;
         match row {
@@ -78,8 +80,8 @@ pub async fn credentials(db: &Db, login: &str) -> Result<Option<(UserRow, Option
     }))
 }
 
-pub async fn set_password_hash(db: &Db, id: Uuid, hash: &str, now: DateTime<Utc>) -> Result<(), DbError> {
-    let n = db_run!(db, pool => {
+pub async fn set_password_hash_tx(tx: &mut Tx, id: Uuid, hash: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+    let n = tx_run!(tx, pool => {
         sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2, version = version + 1 WHERE id = $3")
             .bind(hash)
             .bind(now)
@@ -93,4 +95,38 @@ pub async fn set_password_hash(db: &Db, id: Uuid, hash: &str, now: DateTime<Utc>
 
 pub async fn count(db: &Db) -> Result<i64, DbError> {
     Ok(db_run!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?))
+}
+
+/// Users, optionally of one department, by display name.
+pub async fn list(db: &Db, department: Option<Uuid>) -> Result<Vec<UserRow>, DbError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE ($1 IS NULL OR u.department_id = $1) ORDER BY u.display_name, u.id"
+    ));
+    Ok(db_run!(db, pool => sqlx::query_as::<_, UserRow>(sql).bind(department).fetch_all(pool).await?))
+}
+
+/// The administrable fields of a user, written only if `version` still matches.
+pub struct UserUpdate<'a> {
+    pub display_name: &'a str,
+    pub email: Option<&'a str>,
+    pub role: &'a str,
+    pub department_id: Option<Uuid>,
+    pub is_active: bool,
+    pub can_export: bool,
+    pub locale: &'a str,
+}
+
+pub async fn update_tx(tx: &mut Tx, id: Uuid, version: i64, u: &UserUpdate<'_>, now: DateTime<Utc>) -> Result<(), DbError> {
+    let n = tx_run!(tx, conn => {
+        sqlx::query(
+            "UPDATE users SET display_name = $1, email = $2, role = $3, department_id = $4, is_active = $5, \
+             can_export = $6, locale = $7, updated_at = $8, version = version + 1 WHERE id = $9 AND version = $10",
+        )
+        .bind(u.display_name).bind(u.email).bind(u.role).bind(u.department_id).bind(u.is_active)
+        .bind(u.can_export).bind(u.locale).bind(now).bind(id).bind(version)
+        .execute(conn)
+        .await?
+        .rows_affected()
+    });
+    if n == 0 { Err(DbError::Conflict) } else { Ok(()) }
 }

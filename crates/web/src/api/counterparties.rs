@@ -121,7 +121,7 @@ pub struct ListParams {
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_counterparties))
-        .routes(routes!(get_counterparty))
+        .routes(routes!(get_counterparty, update_counterparty))
 }
 
 /// Parses a typed id from a path or query value.
@@ -149,8 +149,7 @@ impl ListParams {
         if !(1..=prospekt_app::counterparties::MAX_PAGE).contains(&limit) {
             return Err(FieldError::new("limit", "invalid_limit"));
         }
-        let non_empty =
-            |o: &Option<String>| o.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
+        let non_empty = |o: &Option<String>| o.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
         Ok(CounterpartyQuery {
             owner: non_empty(&self.owner)
                 .map(|o| parse_id::<UserId>("owner", &o))
@@ -159,9 +158,7 @@ impl ListParams {
                 .map(|s| LifecycleStatus::parse(&s))
                 .transpose()?,
             tier: non_empty(&self.tier).map(|t| Tier::parse(&t)).transpose()?,
-            after: non_empty(&self.cursor)
-                .map(|c| decode_cursor(&c))
-                .transpose()?,
+            after: non_empty(&self.cursor).map(|c| decode_cursor(&c)).transpose()?,
             limit,
         })
     }
@@ -176,9 +173,7 @@ async fn list_counterparties(
     caller: Caller,
     Query(params): Query<ListParams>,
 ) -> Result<Json<CounterpartyPage>, ApiError> {
-    let query = params
-        .to_query()
-        .map_err(|e| ApiError::field(caller.lang, &e))?;
+    let query = params.to_query().map_err(|e| ApiError::field(caller.lang, &e))?;
     let rows = state
         .app
         .counterparties(&caller.actor, &query)
@@ -209,5 +204,84 @@ async fn get_counterparty(
         .counterparty(&caller.actor, id)
         .await
         .map_err(|e| ApiError::from_app(caller.lang, e))?;
+    Ok(Json(row.into()))
+}
+
+/// Fields to change; absent fields stay, `null` clears. `version` must be the one read.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateCounterparty {
+    pub version: i64,
+    pub name: Option<String>,
+    pub status: Option<String>,
+    pub tier: Option<String>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub owner_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub industry: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub city: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub notes: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub legal_address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub actual_address: Option<Option<String>>,
+}
+
+/// Change a counterparty. A stale `version` answers 409 naming who changed it last.
+#[utoipa::path(patch, path = "/api/v1/counterparties/{id}", tag = "counterparties",
+    params(("id" = uuid::Uuid, Path, description = "Counterparty id")), request_body = UpdateCounterparty,
+    responses((status = 200, body = CounterpartyDto), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+async fn update_counterparty(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    super::json::ApiJson(b): super::json::ApiJson<UpdateCounterparty>,
+) -> Result<Json<CounterpartyDto>, ApiError> {
+    let lang = caller.lang;
+    let field = |e: FieldError| ApiError::field(lang, &e);
+    let id: CounterpartyId = parse_id("id", &id).map_err(field)?;
+    let owner = match b.owner_id {
+        Some(Some(o)) => Some(Some(parse_id::<UserId>("owner_id", &o).map_err(field)?)),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let patch = prospekt_app::counterparties::CounterpartyPatch {
+        name: b.name,
+        status: b
+            .status
+            .as_deref()
+            .map(LifecycleStatus::parse)
+            .transpose()
+            .map_err(field)?,
+        tier: b.tier.as_deref().map(Tier::parse).transpose().map_err(field)?,
+        owner,
+        industry: b.industry,
+        city: b.city,
+        phone: b.phone,
+        email: b.email,
+        notes: b.notes,
+        legal_address: b.legal_address,
+        actual_address: b.actual_address,
+    };
+    let row = state
+        .app
+        .update_counterparty(&caller.actor, id, b.version, patch)
+        .await
+        .map_err(|e| ApiError::from_app(lang, e))?;
     Ok(Json(row.into()))
 }

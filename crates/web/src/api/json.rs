@@ -16,11 +16,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let ReqLang(lang) =
-            match <ReqLang as axum::extract::FromRequestParts<S>>::from_request_parts(
-                &mut parts, state,
-            )
-            .await
-            {
+            match <ReqLang as axum::extract::FromRequestParts<S>>::from_request_parts(&mut parts, state).await {
                 Ok(l) => l,
                 Err(never) => match never {},
             };

@@ -38,7 +38,34 @@ impl From<&Actor> for MeDto {
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(me))
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+}
+
+#[derive(Debug, serde::Deserialize, ToSchema)]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Change your own password. Every session of yours ends, this one included.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "session", request_body = ChangePassword,
+    responses((status = 204), (status = 422, body = crate::error::ErrorBody)))]
+async fn change_password(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    caller: Caller,
+    super::json::ApiJson(b): super::json::ApiJson<ChangePassword>,
+) -> Result<impl axum::response::IntoResponse, crate::error::ApiError> {
+    state
+        .app
+        .change_password(&caller.actor, &b.current_password, &b.new_password)
+        .await
+        .map_err(|e| crate::error::ApiError::from_app(caller.lang, e))?;
+    Ok((
+        axum::http::StatusCode::NO_CONTENT,
+        axum::response::AppendHeaders([(axum::http::header::SET_COOKIE, super::session::clear_session_cookie())]),
+    ))
 }
 
 /// The user behind the token or session.

@@ -1,10 +1,15 @@
 //! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document generated from the
 //! handlers and DTOs (`/api/openapi.json`, viewer at `/api/docs`).
 
+pub mod absences;
+pub mod audit;
 pub mod counterparties;
 pub mod json;
 pub mod me;
+pub mod org;
 pub mod session;
+pub mod tokens;
+pub mod users;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -46,4 +51,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(me::router())
         .merge(session::router())
         .merge(counterparties::router())
+        .merge(users::router())
+        .merge(org::router())
+        .merge(absences::router())
+        .merge(tokens::router())
+        .merge(audit::router())
+}
+
+/// For PATCH bodies: distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+pub fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(de).map(Some)
 }

@@ -49,11 +49,12 @@ pub fn clear_session_cookie() -> String {
 async fn create_session(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
+    crate::extract::PeerIp(ip): crate::extract::PeerIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (actor, secret) = state
         .app
-        .login(&req.login, &req.password, None)
+        .login(&req.login, &req.password, ip.as_deref())
         .await
         .map_err(|e| ApiError::from_app(lang, e))?;
     Ok((
@@ -65,10 +66,7 @@ async fn create_session(
 /// Log out: ends the session of the cookie.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
     responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
-async fn delete_session(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<impl IntoResponse, ApiError> {
+async fn delete_session(State(state): State<AppState>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
     if let Some(secret) = &caller.session {
         state
             .app

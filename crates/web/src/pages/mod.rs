@@ -45,18 +45,12 @@ fn nav_pending(lang: Lang) -> Vec<(&'static str, &'static str)> {
         ("work", l("C15 · Замещение", "C15 · Delegation")),
         ("sales", l("C6 · Сделки и КП", "C6 · Deals and offers")),
         ("sales", l("C7 · Договоры", "C7 · Contracts")),
-        (
-            "sales",
-            l("C9 · Прайс-лист и скидки", "C9 · Prices and discounts"),
-        ),
+        ("sales", l("C9 · Прайс-лист и скидки", "C9 · Prices and discounts")),
         ("sales", l("C10 · Заказы", "C10 · Orders")),
         ("money", l("C11 · Дебиторка", "C11 · Receivables")),
         ("money", l("C12 · Претензии", "C12 · Claims")),
         ("money", l("C5 · Надёжность", "C5 · Reliability")),
-        (
-            "analysis",
-            l("C2 · Анализ аудитории", "C2 · Audience analysis"),
-        ),
+        ("analysis", l("C2 · Анализ аудитории", "C2 · Audience analysis")),
         ("analysis", l("C13 · Конкуренты", "C13 · Competitors")),
         ("analysis", l("C14 · План и KPI", "C14 · Plans and KPI")),
         ("analysis", l("C16 · Отчёты", "C16 · Reports")),
@@ -72,12 +66,8 @@ pub struct PageUser {
 
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        match <Caller as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state).await
-        {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match <Caller as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state).await {
             Ok(Some(c)) => Ok(PageUser {
                 actor: c.actor,
                 lang: c.lang,
@@ -179,9 +169,10 @@ struct LoginForm {
 async fn login_submit(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
+    crate::extract::PeerIp(ip): crate::extract::PeerIp,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    match state.app.login(&f.login, &f.password, None).await {
+    match state.app.login(&f.login, &f.password, ip.as_deref()).await {
         Ok((_, secret)) => (
             AppendHeaders([(SET_COOKIE, session_cookie(&state, &secret))]),
             Redirect::to("/"),
@@ -227,10 +218,7 @@ async fn set_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
         .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/lang/"))
         .unwrap_or("/")
         .to_owned();
-    let cookie = format!(
-        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
-        lang.code()
-    );
+    let cookie = format!("{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.code());
     (AppendHeaders([(SET_COOKIE, cookie)]), Redirect::to(&back)).into_response()
 }
 
@@ -252,11 +240,7 @@ struct ClientsPage {
     next_cursor: Option<String>,
 }
 
-async fn clients(
-    State(state): State<AppState>,
-    u: PageUser,
-    Query(params): Query<ListParams>,
-) -> Response {
+async fn clients(State(state): State<AppState>, u: PageUser, Query(params): Query<ListParams>) -> Response {
     let query = match params.to_query() {
         Ok(q) => q,
         Err(e) => return crate::error::ApiError::field(u.lang, &e).into_response(),
@@ -311,11 +295,7 @@ struct NotFoundPage {
     nav_pending: Vec<(&'static str, &'static str)>,
 }
 
-async fn client_card(
-    State(state): State<AppState>,
-    u: PageUser,
-    Path(id): Path<String>,
-) -> Response {
+async fn client_card(State(state): State<AppState>, u: PageUser, Path(id): Path<String>) -> Response {
     let found = match parse_id::<CounterpartyId>("id", &id) {
         Ok(id) => state.app.counterparty(&u.actor, id).await,
         Err(_) => Err(AppError::NotFound),

@@ -1,0 +1,238 @@
+//! The authorization matrix: every API route (taken from the OpenAPI document, so a new
+//! route cannot be forgotten) × every role × a record of the actor's own department and one
+//! of another department → the expected status. A route missing here fails the test.
+
+use chrono::{SubsecRound, Utc};
+use prospekt_storage::db_run;
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{Fixture, TestApp};
+
+crate::on_both_databases!(every_route_answers_every_role_as_the_matrix_says);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// No record involved (collections), or a record in the actor's own department.
+    Own,
+    /// A record of another department.
+    Other,
+}
+
+const ROLES: [&str; 8] = [
+    "manager",
+    "key_account_manager",
+    "head_of_department",
+    "commercial_director",
+    "sales_support",
+    "credit_controller",
+    "administrator",
+    "general_director",
+];
+
+/// The expected status for a route, role and target. Every route of the API must be here.
+fn expected(route: &str, role: &str, t: Target) -> u16 {
+    let admin = role == "administrator";
+    let all_seeing = matches!(role, "administrator" | "commercial_director" | "general_director" | "credit_controller");
+    let own = t == Target::Own;
+    match route {
+        "GET /api/v1/me" | "GET /api/v1/counterparties" | "GET /api/v1/users" | "GET /api/v1/departments"
+        | "GET /api/v1/territories" | "GET /api/v1/absences" | "GET /api/v1/tokens" => 200,
+        "POST /api/v1/session" => 200,
+        "DELETE /api/v1/session" => 204,
+        "POST /api/v1/me/password" => 204,
+        "POST /api/v1/tokens" => 201,
+        "DELETE /api/v1/tokens/{id}" => if own || admin { 204 } else { 404 },
+        "GET /api/v1/counterparties/{id}" => if own || all_seeing { 200 } else { 404 },
+        "PATCH /api/v1/counterparties/{id}" => {
+            let editor = matches!(role, "manager" | "key_account_manager" | "head_of_department" | "commercial_director");
+            match (own || all_seeing, editor) {
+                (false, _) => 404,
+                (true, true) => 200,
+                (true, false) => 403,
+            }
+        }
+        "POST /api/v1/users" => if admin { 201 } else { 403 },
+        "GET /api/v1/users/{id}" | "GET /api/v1/users/{id}/territories" => if own || all_seeing { 200 } else { 404 },
+        "PATCH /api/v1/users/{id}" => match (own || all_seeing, admin) {
+            (false, _) => 404,
+            (true, true) => 200,
+            (true, false) => 403,
+        },
+        "POST /api/v1/users/{id}/password" => match (own || all_seeing, admin) {
+            (false, _) => 404,
+            (true, true) => 204,
+            (true, false) => 403,
+        },
+        "PUT /api/v1/users/{id}/territories" => match (own || all_seeing, admin || (role == "head_of_department" && own)) {
+            (false, _) => 404,
+            (true, true) => 200,
+            (true, false) => 403,
+        },
+        "POST /api/v1/departments" | "POST /api/v1/territories" => if admin { 201 } else { 403 },
+        "POST /api/v1/absences" => {
+            if matches!(role, "administrator" | "commercial_director") || (role == "head_of_department" && own) { 201 } else { 403 }
+        }
+        "DELETE /api/v1/absences/{id}" => {
+            let visible = matches!(role, "administrator" | "commercial_director" | "general_director")
+                || (role == "head_of_department" && own);
+            let manages = matches!(role, "administrator" | "commercial_director") || (role == "head_of_department" && own);
+            match (visible, manages) {
+                (false, _) => 404,
+                (true, true) => 204,
+                (true, false) => 403,
+            }
+        }
+        "GET /api/v1/audit-log" => if matches!(role, "administrator" | "commercial_director" | "general_director") { 200 } else { 403 },
+        other => panic!("route {other} is missing from the authorization matrix: add its expected statuses"),
+    }
+}
+
+/// Routes from the OpenAPI document as "METHOD /path".
+async fn api_routes(app: &TestApp) -> Vec<String> {
+    let doc: Value = app.http.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut routes = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                routes.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    // Changing the password last: the other checks of the role use the same user.
+    routes.sort_by_key(|r| (r == "POST /api/v1/me/password", r.clone()));
+    routes
+}
+
+struct World {
+    f: Fixture,
+    other_manager: Uuid,
+    other_manager_token_id: Uuid,
+    territory: Uuid,
+    seq: u32,
+}
+
+async fn version_of(app: &TestApp, table: &str, id: Uuid) -> i64 {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT version FROM {table} WHERE id = $1"));
+    db_run!(&app.db, pool => sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_one(pool).await.unwrap())
+}
+
+async fn absence_for(app: &TestApp, user: Uuid, substitute: Uuid) -> Uuid {
+    let id = Uuid::now_v7();
+    let today = Utc::now().date_naive();
+    db_run!(&app.db, pool => {
+        sqlx::query("INSERT INTO absences (id, user_id, substitute_id, kind, starts_on, ends_on, created_at) \
+                     VALUES ($1, $2, $3, 'leave', $4, $5, $6)")
+            .bind(id).bind(user).bind(substitute).bind(today + chrono::Days::new(30)).bind(today + chrono::Days::new(40))
+            .bind(Utc::now().trunc_subsecs(6)).execute(pool).await.unwrap();
+    });
+    id
+}
+
+async fn every_route_answers_every_role_as_the_matrix_says(app: TestApp) {
+    let f = app.departments().await;
+    let other = app.user("other_mgr", "manager", Some(f.department_b)).await;
+    let other_token_id = db_run!(&app.db, pool => sqlx::query_scalar::<_, Uuid>("SELECT id FROM api_tokens WHERE user_id = $1")
+        .bind(other.id).fetch_one(pool).await.unwrap());
+    let territory = app.territory("msk", "Москва и Московская область").await;
+    let mut w = World { f, other_manager: other.id, other_manager_token_id: other_token_id, territory, seq: 0 };
+    let routes = api_routes(&app).await;
+    assert!(routes.len() >= 20, "suspiciously few routes: {routes:?}");
+    let mut failures = Vec::new();
+    for role in ROLES {
+        let login = format!("actor_{role}");
+        let actor = app.user(&login, role, Some(w.f.department_a)).await;
+        let colleague = app.user(&format!("colleague_of_{role}"), "manager", Some(w.f.department_a)).await;
+        for route in &routes {
+            let targets: &[Target] = if route.contains("{id}") || route == "POST /api/v1/absences" {
+                &[Target::Own, Target::Other]
+            } else {
+                &[Target::Own]
+            };
+            for &t in targets {
+                let want = expected(route, role, t);
+                let got = call(&app, &mut w, route, &login, actor.id, &actor.token, colleague.id, t).await;
+                if got != want {
+                    failures.push(format!("{route} as {role} on {t:?}: expected {want}, got {got}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "authorization matrix mismatches:\n{}", failures.join("\n"));
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn call(app: &TestApp, w: &mut World, route: &str, login: &str, me: Uuid, token: &str, colleague: Uuid, t: Target) -> u16 {
+    w.seq += 1;
+    let seq = w.seq;
+    let (method, path) = route.split_once(' ').unwrap();
+    let own = t == Target::Own;
+    let (dept, other_user) = if own { (w.f.department_a, colleague) } else { (w.f.department_b, w.other_manager) };
+    let (id, body): (Option<Uuid>, Option<Value>) = match route {
+        "GET /api/v1/counterparties/{id}" => {
+            let owner = if own { me } else { w.other_manager };
+            (Some(app.counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept)).await), None)
+        }
+        "PATCH /api/v1/counterparties/{id}" => {
+            let owner = if own { me } else { w.other_manager };
+            let id = app.counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept)).await;
+            let v = version_of(app, "counterparties", id).await;
+            (Some(id), Some(json!({ "version": v, "notes": "звонили" })))
+        }
+        "GET /api/v1/users/{id}" | "GET /api/v1/users/{id}/territories" => (Some(other_user), None),
+        "PATCH /api/v1/users/{id}" => {
+            let v = version_of(app, "users", other_user).await;
+            (Some(other_user), Some(json!({ "version": v, "email": format!("u{seq}@prospekt.example") })))
+        }
+        "POST /api/v1/users/{id}/password" => (Some(other_user), Some(json!({ "new_password": "password1" }))),
+        "PUT /api/v1/users/{id}/territories" => (Some(other_user), Some(json!({ "territory_ids": [w.territory] }))),
+        "POST /api/v1/users" => (None, Some(json!({ "login": format!("new{seq}"), "display_name": "Новый", "role": "manager",
+                                                     "department_id": w.f.department_a, "password": "password1" }))),
+        "POST /api/v1/departments" => (None, Some(json!({ "name": format!("Отдел {seq}") }))),
+        "POST /api/v1/territories" => (None, Some(json!({ "code": format!("t{seq}"), "name": format!("Территория {seq}") }))),
+        "POST /api/v1/absences" => {
+            let (absent, sub) = if own {
+                (colleague, me)
+            } else {
+                (app.user(&format!("absent{seq}"), "manager", Some(w.f.department_b)).await.id, w.other_manager)
+            };
+            (None, Some(json!({ "user_id": absent, "substitute_id": sub,
+                                "kind": "leave", "starts_on": "2031-01-10", "ends_on": "2031-01-20" })))
+        }
+        "DELETE /api/v1/absences/{id}" => {
+            let absent = if own { colleague } else { w.other_manager };
+            let sub = app.user(&format!("sub{seq}"), "manager", Some(dept)).await.id;
+            (Some(absence_for(app, absent, sub).await), None)
+        }
+        "DELETE /api/v1/tokens/{id}" => {
+            if own {
+                let v: Value = app.http.post(app.url("/api/v1/tokens")).bearer_auth(token).json(&json!({"name": "tmp"}))
+                    .send().await.unwrap().json().await.unwrap();
+                (Some(v["id"].as_str().unwrap().parse().unwrap()), None)
+            } else {
+                (Some(w.other_manager_token_id), None)
+            }
+        }
+        "POST /api/v1/session" => (None, Some(json!({ "login": login, "password": "password1" }))),
+        "POST /api/v1/me/password" => (None, Some(json!({ "current_password": "password1", "new_password": "password2" }))),
+        "POST /api/v1/tokens" => (None, Some(json!({ "name": format!("t{seq}") }))),
+        _ => (None, None),
+    };
+    let path = match id {
+        Some(id) => path.replace("{id}", &id.to_string()),
+        None => path.to_owned(),
+    };
+    let mut req = app.http.request(Method::from_bytes(method.as_bytes()).unwrap(), app.url(&path)).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    // Revoking another user's token as administrator must not break later rows of the matrix.
+    if route == "DELETE /api/v1/tokens/{id}" && !own && status == 204 {
+        let fresh = app.app.create_token("other_mgr", "again", None).await.unwrap();
+        w.other_manager_token_id = fresh.id.as_uuid();
+    }
+    status
+}

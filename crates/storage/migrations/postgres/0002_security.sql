@@ -1,0 +1,34 @@
+-- Security: login throttling, absences (delegation), token bookkeeping.
+
+-- Failed-login counters per key ("login:<login>" or "ip:<address>"). Kept in the database
+-- so that every app server sees the same counts.
+CREATE TABLE login_throttle (
+    key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    window_start TIMESTAMPTZ NOT NULL,
+    locked_until TIMESTAMPTZ
+);
+
+-- An absence (leave, sick leave, business trip) with the colleague who stands in.
+-- Scope is computed from these periods at request time, so delegation ends by itself.
+CREATE TABLE absences (
+    id UUID PRIMARY KEY,
+    user_id UUID NOT NULL REFERENCES users(id),
+    substitute_id UUID NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL,
+    starts_on DATE NOT NULL,
+    ends_on DATE NOT NULL,
+    note TEXT,
+    created_by UUID REFERENCES users(id),
+    created_at TIMESTAMPTZ NOT NULL,
+    CHECK (ends_on >= starts_on),
+    CHECK (user_id <> substitute_id)
+);
+CREATE INDEX absences_substitute ON absences(substitute_id, starts_on, ends_on);
+CREATE INDEX absences_user ON absences(user_id, starts_on);
+
+ALTER TABLE api_tokens ADD COLUMN last_used_at TIMESTAMPTZ;
+CREATE INDEX audit_log_actor ON audit_log(actor_id, at);
+
+-- Bulk export is its own permission (commercial secret), granted per user by an administrator.
+ALTER TABLE users ADD COLUMN can_export BOOLEAN NOT NULL DEFAULT FALSE;
