@@ -3,5 +3,6 @@
 mod authz;
 mod helpers;
 mod platform;
+mod security;
 mod counterparties;
 mod storage;
