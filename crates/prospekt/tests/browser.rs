@@ -118,3 +118,65 @@ async fn a_manager_signs_in_sees_the_start_page_and_opens_a_client() {
     let _ = wd.quit().await;
     result.expect("browser flow");
 }
+
+async fn visible_client_names(wd: &WebDriver, app: &TestApp) -> WebDriverResult<Vec<String>> {
+    wd.goto(app.url("/clients")).await?;
+    wd.query(By::Css("[data-testid=client-table]")).first().await?;
+    let mut names = Vec::new();
+    for cell in wd.find_all(By::Css("[data-testid=client-table] tbody td:first-child a")).await? {
+        names.push(cell.text().await?);
+    }
+    Ok(names)
+}
+
+async fn sign_out(wd: &WebDriver) -> WebDriverResult<()> {
+    wd.find(By::Css("form[action='/logout'] button")).await?.click().await?;
+    wd.query(By::Css("form.login")).first().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_sees_own_clients_a_head_the_department_and_a_substitute_the_absent_colleagues() {
+    let Some((_driver, wd)) = start_browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    let f = app.departments().await;
+    let anna = app.user("anna", "manager", Some(f.department_a)).await;
+    let boris = app.user("boris", "manager", Some(f.department_a)).await;
+    app.user("head", "head_of_department", Some(f.department_a)).await;
+    let stranger = app.user("ural", "manager", Some(f.department_b)).await;
+    app.counterparty("Альфа-Строй", Some(anna.id), Some(f.department_a)).await;
+    app.counterparty("Бета-Опт", Some(boris.id), Some(f.department_a)).await;
+    app.counterparty("Уральский завод", Some(stranger.id), Some(f.department_b)).await;
+
+    let result: WebDriverResult<()> = async {
+        wd.goto(app.url("/lang/ru")).await?;
+        sign_in(&wd, &app, "boris").await?;
+        assert_eq!(visible_client_names(&wd, &app).await?, ["Бета-Опт"], "a manager sees only own clients");
+        sign_out(&wd).await?;
+
+        sign_in(&wd, &app, "head").await?;
+        assert_eq!(visible_client_names(&wd, &app).await?, ["Альфа-Строй", "Бета-Опт"], "the head sees the department");
+        // The head sends Anna on leave from yesterday to tomorrow with Boris standing in.
+        wd.goto(app.url("/absences")).await?;
+        let today = chrono::Utc::now().date_naive();
+        let (from, to) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
+        wd.find(By::Css("select[name=user_id] option[value='{anna}']".replace("{anna}", &anna.id.to_string()).as_str())).await?.click().await?;
+        wd.find(By::Css("select[name=substitute_id] option[value='{boris}']".replace("{boris}", &boris.id.to_string()).as_str())).await?.click().await?;
+        // Date inputs take the value through script: typing depends on the browser's locale.
+        for (name, day) in [("starts_on", from), ("ends_on", to)] {
+            let input = wd.find(By::Css(format!("input[name={name}]").as_str())).await?;
+            wd.execute("arguments[0].value = arguments[1];", vec![input.to_json()?, serde_json::json!(day.to_string())]).await?;
+        }
+        wd.find(By::Css("form[action='/absences'] button[type=submit]")).await?.click().await?;
+        let table = wd.query(By::Css("[data-testid=absence-table] tbody tr.current")).first().await?;
+        assert!(table.text().await?.contains("boris"));
+        sign_out(&wd).await?;
+
+        sign_in(&wd, &app, "boris").await?;
+        assert_eq!(visible_client_names(&wd, &app).await?, ["Альфа-Строй", "Бета-Опт"], "the substitute sees Anna's clients too");
+        Ok(())
+    }
+    .await;
+    let _ = wd.quit().await;
+    result.expect("browser flow");
+}

@@ -120,6 +120,10 @@ pub struct Strings {
     pub your_clients: &'static str,
     pub language: &'static str,
     pub keyboard_hint: &'static str,
+    pub nav_absences: &'static str,
+    pub nav_users: &'static str,
+    pub nav_audit: &'static str,
+    pub nav_settings: &'static str,
 }
 
 pub static RU: Strings = Strings {
@@ -173,6 +177,10 @@ pub static RU: Strings = Strings {
     your_clients: "Ваши клиенты",
     language: "Язык",
     keyboard_hint: "Клавиши: g h — главная, g c — клиенты, / — поиск",
+    nav_absences: "Замещение",
+    nav_users: "Пользователи",
+    nav_audit: "Журнал аудита",
+    nav_settings: "Настройки",
 };
 
 pub static EN: Strings = Strings {
@@ -226,6 +234,10 @@ pub static EN: Strings = Strings {
     your_clients: "Your clients",
     language: "Language",
     keyboard_hint: "Keys: g h — home, g c — clients, / — search",
+    nav_absences: "Delegation",
+    nav_users: "Users",
+    nav_audit: "Audit log",
+    nav_settings: "Settings",
 };
 
 /// Display name of a stored enum value (status, tier, kind, role) in the given language.

@@ -24,8 +24,11 @@ use crate::api::session::{clear_session_cookie, session_cookie};
 use crate::extract::{Caller, LANG_COOKIE, ReqLang};
 use crate::i18n::{Lang, Strings};
 
+mod security;
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(security::router())
         .route("/", get(home))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
@@ -42,7 +45,6 @@ fn nav_pending(lang: Lang) -> Vec<(&'static str, &'static str)> {
         ("work", l("C8 · План контактов", "C8 · Contact plan")),
         ("work", l("C3 · Кампании", "C3 · Campaigns")),
         ("work", l("C4 · Мероприятия", "C4 · Events")),
-        ("work", l("C15 · Замещение", "C15 · Delegation")),
         ("sales", l("C6 · Сделки и КП", "C6 · Deals and offers")),
         ("sales", l("C7 · Договоры", "C7 · Contracts")),
         ("sales", l("C9 · Прайс-лист и скидки", "C9 · Prices and discounts")),
