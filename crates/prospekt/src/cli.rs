@@ -61,6 +61,17 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Measure in-process costs that load tests cannot isolate (for BENCHMARKS.md):
+    /// login latency (argon2id) and the authorization overhead on a point read.
+    #[command(hide = true)]
+    Measure {
+        /// Point reads per variant.
+        #[arg(long, default_value_t = 20000)]
+        reads: u32,
+        /// Logins to time.
+        #[arg(long, default_value_t = 20)]
+        logins: u32,
+    },
     /// Write a consistent copy of the live database to a file.
     Backup {
         /// Target file (must not exist).
@@ -217,6 +228,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Backup { to } => backup(&cli.db, &to).await,
+        Command::Measure { reads, logins } => crate::measure::run(&cli.db, reads, logins).await,
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod cli;
 mod demo;
+mod measure;
 
 use std::process::ExitCode;
 

@@ -153,3 +153,12 @@ pub async fn update_tx(
     });
     if n == 0 { Err(DbError::Conflict) } else { Ok(version + 1) }
 }
+
+/// Some counterparty that has an owner, as (owner, id): a fixture for measurements.
+pub async fn sample_owned(db: &Db) -> Result<Option<(Uuid, Uuid)>, DbError> {
+    Ok(db_run!(db, pool => {
+        sqlx::query_as::<_, (Uuid, Uuid)>("SELECT owner_id, id FROM counterparties WHERE owner_id IS NOT NULL ORDER BY id LIMIT 1")
+            .fetch_optional(pool)
+            .await?
+    }))
+}

@@ -1,0 +1,74 @@
+//! `prospekt measure`: in-process timings for the benchmark report. Load tests measure the
+//! whole request; these isolate two costs inside it: verifying a password (argon2id) and the
+//! authorization policy on a point read (scope lookup including absences, and the check).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use prospekt_app::App;
+use prospekt_domain::ids::CounterpartyId;
+use prospekt_storage::repo::counterparties;
+use prospekt_storage::{Db, DbUrl};
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+pub async fn run(db: &str, reads: u32, logins: u32) -> anyhow::Result<()> {
+    let url = DbUrl::parse(db)?;
+    let db = Db::open(&url).await?;
+    let app = App::new(db.clone());
+    // A manager with clients, and one of their clients.
+    let (owner, id) = counterparties::sample_owned(&db)
+        .await?
+        .context("the database has no counterparty with an owner: run `prospekt demo` first")?;
+    let login = prospekt_storage::repo::users::by_id(&db, owner).await?.context("owner not found")?.login;
+
+    // Login latency: the demo users' password.
+    let mut times = Vec::new();
+    for _ in 0..logins {
+        let t = Instant::now();
+        let (_, secret) = app.login(&login, crate::cli::DEMO_PASSWORD, None).await.context("demo login failed")?;
+        times.push(t.elapsed());
+        app.logout(&secret).await?;
+    }
+    times.sort();
+    println!("login ({logins} sequential, argon2id m=19456 KiB t=2 p=1): p50 {:.1} ms, p99 {:.1} ms", pct(&times, 0.5), pct(&times, 0.99));
+
+    let (actor, _) = app.login(&login, crate::cli::DEMO_PASSWORD, None).await?;
+    let cid = CounterpartyId::from_uuid(id);
+    let mut plain = Vec::with_capacity(reads as usize);
+    let mut guarded = Vec::with_capacity(reads as usize);
+    // Interleaved so both variants see the same cache state and machine load.
+    for _ in 0..reads {
+        let t = Instant::now();
+        let row = counterparties::by_id(&db, id).await?;
+        plain.push(t.elapsed());
+        if row.is_none() {
+            bail!("counterparty vanished");
+        }
+        let t = Instant::now();
+        app.counterparty(&actor, cid).await?;
+        guarded.push(t.elapsed());
+    }
+    let per_sec = |v: &[Duration]| v.len() as f64 / v.iter().sum::<Duration>().as_secs_f64();
+    let (p_rate, g_rate) = (per_sec(&plain), per_sec(&guarded));
+    plain.sort();
+    guarded.sort();
+    println!(
+        "point read without policy: {:.0}/s (p50 {:.3} ms, p99 {:.3} ms); with policy: {:.0}/s (p50 {:.3} ms, p99 {:.3} ms); overhead {:.3} ms per read",
+        p_rate,
+        pct(&plain, 0.5),
+        pct(&plain, 0.99),
+        g_rate,
+        pct(&guarded, 0.5),
+        pct(&guarded, 0.99),
+        pct(&guarded, 0.5) - pct(&plain, 0.5)
+    );
+    db.close().await;
+    Ok(())
+}
