@@ -24,6 +24,24 @@ use crate::api::session::{clear_session_cookie, session_cookie};
 use crate::extract::{Caller, LANG_COOKIE, ReqLang};
 use crate::i18n::{Lang, Strings};
 
+/// A page template gets the shell (`t`, `lang`, navigation) through `Deref` and its own data as `x`.
+macro_rules! page {
+    ($name:ident, $path:literal, $data:ty) => {
+        #[derive(Template, WebTemplate)]
+        #[template(path = $path)]
+        struct $name {
+            shell: Shell,
+            x: $data,
+        }
+        impl std::ops::Deref for $name {
+            type Target = Shell;
+            fn deref(&self) -> &Shell {
+                &self.shell
+            }
+        }
+    };
+}
+
 mod security;
 
 pub fn router() -> Router<AppState> {
@@ -87,6 +105,8 @@ struct Shell {
     role: &'static str,
     active: &'static str,
     nav_pending: Vec<(&'static str, &'static str)>,
+    /// Show the audit log link (the app decides access; this only avoids a dead link).
+    can_audit: bool,
 }
 
 impl Shell {
@@ -98,21 +118,16 @@ impl Shell {
             role: u.actor.role.as_str(),
             active,
             nav_pending: nav_pending(u.lang),
+            can_audit: prospekt_app::policy::may_read_audit(u.actor.role),
         }
     }
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "home.html")]
-struct HomePage {
-    t: &'static Strings,
-    lang: Lang,
-    user_name: String,
-    role: &'static str,
-    active: &'static str,
-    nav_pending: Vec<(&'static str, &'static str)>,
+struct ListData {
     rows: Vec<CounterpartyRow>,
 }
+
+page!(HomePage, "home.html", ListData);
 
 fn page_error(lang: Lang, e: AppError) -> Response {
     crate::error::ApiError::from_app(lang, e).into_response()
@@ -127,15 +142,9 @@ async fn home(State(state): State<AppState>, u: PageUser) -> Response {
         Ok(rows) => rows,
         Err(e) => return page_error(u.lang, e),
     };
-    let s = Shell::new(&u, "home");
     HomePage {
-        t: s.t,
-        lang: s.lang,
-        user_name: s.user_name,
-        role: s.role,
-        active: s.active,
-        nav_pending: s.nav_pending,
-        rows,
+        shell: Shell::new(&u, "home"),
+        x: ListData { rows },
     }
     .into_response()
 }
@@ -224,15 +233,7 @@ async fn set_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
     (AppendHeaders([(SET_COOKIE, cookie)]), Redirect::to(&back)).into_response()
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "clients.html")]
-struct ClientsPage {
-    t: &'static Strings,
-    lang: Lang,
-    user_name: String,
-    role: &'static str,
-    active: &'static str,
-    nav_pending: Vec<(&'static str, &'static str)>,
+struct ClientsData {
     rows: Vec<CounterpartyRow>,
     statuses: Vec<&'static str>,
     tiers: Vec<&'static str>,
@@ -241,6 +242,8 @@ struct ClientsPage {
     has_cursor: bool,
     next_cursor: Option<String>,
 }
+
+page!(ClientsPage, "clients.html", ClientsData);
 
 async fn clients(State(state): State<AppState>, u: PageUser, Query(params): Query<ListParams>) -> Response {
     let query = match params.to_query() {
@@ -254,47 +257,38 @@ async fn clients(State(state): State<AppState>, u: PageUser, Query(params): Quer
     let next_cursor = (rows.len() as i64 == query.limit)
         .then(|| rows.last().map(|r| encode_cursor(&r.name, r.id)))
         .flatten();
-    let s = Shell::new(&u, "clients");
     ClientsPage {
-        t: s.t,
-        lang: s.lang,
-        user_name: s.user_name,
-        role: s.role,
-        active: s.active,
-        nav_pending: s.nav_pending,
-        rows,
-        statuses: LifecycleStatus::ALL.iter().map(|s| s.as_str()).collect(),
-        tiers: Tier::ALL.iter().map(|s| s.as_str()).collect(),
-        status: params.status.unwrap_or_default(),
-        tier: params.tier.unwrap_or_default(),
-        has_cursor: params.cursor.is_some_and(|c| !c.is_empty()),
-        next_cursor,
+        shell: Shell::new(&u, "clients"),
+        x: ClientsData {
+            rows,
+            statuses: LifecycleStatus::ALL.iter().map(|s| s.as_str()).collect(),
+            tiers: Tier::ALL.iter().map(|s| s.as_str()).collect(),
+            status: params.status.unwrap_or_default(),
+            tier: params.tier.unwrap_or_default(),
+            has_cursor: params.cursor.is_some_and(|c| !c.is_empty()),
+            next_cursor,
+        },
     }
     .into_response()
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "client.html")]
-struct ClientPage {
-    t: &'static Strings,
-    lang: Lang,
-    user_name: String,
-    role: &'static str,
-    active: &'static str,
-    nav_pending: Vec<(&'static str, &'static str)>,
+struct ClientData {
     c: CounterpartyRow,
     credit_limit: String,
 }
 
+page!(ClientPage, "client.html", ClientData);
 #[derive(Template, WebTemplate)]
 #[template(path = "not_found.html")]
 struct NotFoundPage {
-    t: &'static Strings,
-    lang: Lang,
-    user_name: String,
-    role: &'static str,
-    active: &'static str,
-    nav_pending: Vec<(&'static str, &'static str)>,
+    shell: Shell,
+}
+
+impl std::ops::Deref for NotFoundPage {
+    type Target = Shell;
+    fn deref(&self) -> &Shell {
+        &self.shell
+    }
 }
 
 async fn client_card(State(state): State<AppState>, u: PageUser, Path(id): Path<String>) -> Response {
@@ -302,34 +296,17 @@ async fn client_card(State(state): State<AppState>, u: PageUser, Path(id): Path<
         Ok(id) => state.app.counterparty(&u.actor, id).await,
         Err(_) => Err(AppError::NotFound),
     };
-    let s = Shell::new(&u, "clients");
+    let shell = Shell::new(&u, "clients");
     match found {
         Ok(c) => {
             let credit_limit = Money::from_kopecks(c.credit_limit).format_ru();
             ClientPage {
-                t: s.t,
-                lang: s.lang,
-                user_name: s.user_name,
-                role: s.role,
-                active: s.active,
-                nav_pending: s.nav_pending,
-                c,
-                credit_limit,
+                shell,
+                x: ClientData { c, credit_limit },
             }
             .into_response()
         }
-        Err(AppError::NotFound) => (
-            StatusCode::NOT_FOUND,
-            NotFoundPage {
-                t: s.t,
-                lang: s.lang,
-                user_name: s.user_name,
-                role: s.role,
-                active: s.active,
-                nav_pending: s.nav_pending,
-            },
-        )
-            .into_response(),
+        Err(AppError::NotFound) => (StatusCode::NOT_FOUND, NotFoundPage { shell }).into_response(),
         Err(e) => page_error(u.lang, e),
     }
 }

@@ -38,24 +38,6 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(users_page).post(users_create))
 }
 
-/// A page template gets the shell (`t`, `lang`, navigation) through `Deref` and its own data as `x`.
-macro_rules! page {
-    ($name:ident, $path:literal, $data:ty) => {
-        #[derive(Template, WebTemplate)]
-        #[template(path = $path)]
-        struct $name {
-            shell: Shell,
-            x: $data,
-        }
-        impl std::ops::Deref for $name {
-            type Target = Shell;
-            fn deref(&self) -> &Shell {
-                &self.shell
-            }
-        }
-    };
-}
-
 fn ru(lang: Lang, r: &'static str, e: &'static str) -> &'static str {
     if lang == Lang::Ru { r } else { e }
 }
