@@ -9,6 +9,7 @@ pub mod access;
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod clients;
 pub mod counterparties;
 mod error;
 pub mod org;

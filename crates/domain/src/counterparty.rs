@@ -71,3 +71,167 @@ mod tests {
         assert_eq!(search_key(&["ООО  «Ёлка»", "", "7707083893"]), "ооо «елка» 7707083893");
     }
 }
+
+use crate::identifiers::{Inn, Kpp, Ogrn, Ogrnip};
+
+/// Checked requisites of a counterparty, consistent with its kind:
+/// - a legal entity has a 10-digit INN, a KPP and (optionally) a 13-digit OGRN;
+/// - a sole proprietor has a 12-digit INN, no KPP and (optionally) a 15-digit OGRNIP;
+/// - a person may have a 12-digit INN and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requisites {
+    pub inn: Option<Inn>,
+    pub kpp: Option<Kpp>,
+    /// OGRN for a legal entity, OGRNIP for a sole proprietor.
+    pub ogrn: Option<String>,
+}
+
+fn non_empty(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl Requisites {
+    pub fn parse(
+        kind: CounterpartyKind,
+        inn: Option<&str>,
+        kpp: Option<&str>,
+        ogrn: Option<&str>,
+    ) -> Result<Self, FieldError> {
+        let inn = non_empty(inn).map(Inn::parse).transpose()?;
+        let kpp_raw = non_empty(kpp);
+        let ogrn_raw = non_empty(ogrn);
+        match kind {
+            CounterpartyKind::LegalEntity => {
+                let inn = inn.ok_or_else(|| FieldError::new("inn", "required"))?;
+                if !inn.is_legal_entity() {
+                    return Err(FieldError::new("inn", "invalid_inn").with("reason", "kind_mismatch"));
+                }
+                let kpp = Kpp::parse(kpp_raw.ok_or_else(|| FieldError::new("kpp", "required"))?)?;
+                let ogrn = ogrn_raw.map(Ogrn::parse).transpose()?.map(|o| o.to_string());
+                Ok(Requisites {
+                    inn: Some(inn),
+                    kpp: Some(kpp),
+                    ogrn,
+                })
+            }
+            CounterpartyKind::SoleProprietor => {
+                let inn = inn.ok_or_else(|| FieldError::new("inn", "required"))?;
+                if inn.is_legal_entity() {
+                    return Err(FieldError::new("inn", "invalid_inn").with("reason", "kind_mismatch"));
+                }
+                if kpp_raw.is_some() {
+                    return Err(FieldError::new("kpp", "kpp_not_applicable"));
+                }
+                let ogrn = ogrn_raw
+                    .map(|o| Ogrnip::parse(o).map_err(|e| e.on("ogrn")))
+                    .transpose()?
+                    .map(|o| o.to_string());
+                Ok(Requisites {
+                    inn: Some(inn),
+                    kpp: None,
+                    ogrn,
+                })
+            }
+            CounterpartyKind::Person => {
+                if let Some(i) = &inn
+                    && i.is_legal_entity()
+                {
+                    return Err(FieldError::new("inn", "invalid_inn").with("reason", "kind_mismatch"));
+                }
+                if kpp_raw.is_some() {
+                    return Err(FieldError::new("kpp", "kpp_not_applicable"));
+                }
+                if ogrn_raw.is_some() {
+                    return Err(FieldError::new("ogrn", "ogrn_not_applicable"));
+                }
+                Ok(Requisites {
+                    inn,
+                    kpp: None,
+                    ogrn: None,
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod requisites_tests {
+    use super::*;
+
+    #[test]
+    fn a_legal_entity_needs_a_ten_digit_inn_and_a_kpp() {
+        let ok = Requisites::parse(
+            CounterpartyKind::LegalEntity,
+            Some("7707083893"),
+            Some("773601001"),
+            Some("1027700132195"),
+        )
+        .unwrap();
+        assert_eq!(ok.inn.unwrap().as_ref(), "7707083893");
+        let e = Requisites::parse(CounterpartyKind::LegalEntity, Some("7707083893"), None, None).unwrap_err();
+        assert_eq!((e.field, e.code), ("kpp", "required"));
+        let e = Requisites::parse(
+            CounterpartyKind::LegalEntity,
+            Some("7707083894"),
+            Some("773601001"),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.field, e.code, e.param("reason")),
+            ("inn", "invalid_inn", Some("checksum"))
+        );
+        let e = Requisites::parse(
+            CounterpartyKind::LegalEntity,
+            Some("123456789047"),
+            Some("773601001"),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e.param("reason"), Some("kind_mismatch"));
+    }
+
+    #[test]
+    fn a_sole_proprietor_has_a_twelve_digit_inn_no_kpp_and_an_ogrnip() {
+        let ok = Requisites::parse(
+            CounterpartyKind::SoleProprietor,
+            Some("123456789047"),
+            None,
+            Some("321789192309241"),
+        )
+        .unwrap();
+        assert_eq!(ok.ogrn.as_deref(), Some("321789192309241"));
+        let e = Requisites::parse(
+            CounterpartyKind::SoleProprietor,
+            Some("123456789047"),
+            Some("773601001"),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, "kpp_not_applicable");
+        let e = Requisites::parse(
+            CounterpartyKind::SoleProprietor,
+            Some("123456789047"),
+            None,
+            Some("1027700132195"),
+        )
+        .unwrap_err();
+        assert_eq!((e.field, e.code), ("ogrn", "invalid_ogrnip"));
+    }
+
+    #[test]
+    fn a_person_may_have_only_a_personal_inn() {
+        assert!(
+            Requisites::parse(CounterpartyKind::Person, None, None, None)
+                .unwrap()
+                .inn
+                .is_none()
+        );
+        assert_eq!(
+            Requisites::parse(CounterpartyKind::Person, None, None, Some("1027700132195"))
+                .unwrap_err()
+                .code,
+            "ogrn_not_applicable"
+        );
+    }
+}

@@ -36,6 +36,7 @@ macro_rules! string_enum {
 }
 
 pub mod absence;
+pub mod contact;
 pub mod counterparty;
 pub mod error;
 pub mod identifiers;

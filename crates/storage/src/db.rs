@@ -44,7 +44,10 @@ impl DbUrl {
                 redact(raw)
             )));
         };
-        Ok(Self { backend, raw: raw.to_owned() })
+        Ok(Self {
+            backend,
+            raw: raw.to_owned(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -163,11 +166,16 @@ impl Tx {
 impl Db {
     /// Opens the database without touching its schema. SQLite files are created on first use.
     pub async fn connect(url: &DbUrl) -> Result<Db, DbError> {
-        let connect_err = |e: sqlx::Error| DbError::Connect { url: url.redacted(), reason: describe(&e) };
+        let connect_err = |e: sqlx::Error| DbError::Connect {
+            url: url.redacted(),
+            reason: describe(&e),
+        };
         match url.backend {
             Backend::Sqlite => {
                 let opts = SqliteConnectOptions::from_str(&url.raw)
-                    .map_err(|e| DbError::BadUrl(format!("malformed SQLite URL {:?}: {}", url.redacted(), describe(&e))))?
+                    .map_err(|e| {
+                        DbError::BadUrl(format!("malformed SQLite URL {:?}: {}", url.redacted(), describe(&e)))
+                    })?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
@@ -184,7 +192,11 @@ impl Db {
             }
             Backend::Postgres => {
                 let opts = PgConnectOptions::from_str(&url.raw).map_err(|e| {
-                    DbError::BadUrl(format!("malformed PostgreSQL URL {:?}: {}", url.redacted(), describe(&e)))
+                    DbError::BadUrl(format!(
+                        "malformed PostgreSQL URL {:?}: {}",
+                        url.redacted(),
+                        describe(&e)
+                    ))
                 })?;
                 let pool = PgPoolOptions::new()
                     .max_connections(32)
@@ -226,10 +238,15 @@ impl Db {
         let result = db_run!(self, pool => migrator.run(pool).await);
         match result {
             Ok(()) => Ok(()),
-            Err(MigrateError::VersionMissing(v)) => {
-                Err(DbError::SchemaTooNew { url: url.redacted(), db_version: v, known })
-            }
-            Err(e) => Err(DbError::Migrate { url: url.redacted(), reason: e.to_string() }),
+            Err(MigrateError::VersionMissing(v)) => Err(DbError::SchemaTooNew {
+                url: url.redacted(),
+                db_version: v,
+                known,
+            }),
+            Err(e) => Err(DbError::Migrate {
+                url: url.redacted(),
+                reason: e.to_string(),
+            }),
         }
     }
 

@@ -351,6 +351,30 @@ pub fn field_error_message(lang: Lang, e: &FieldError) -> String {
         (Lang::En, "invalid_code") => "Code: Latin letters, digits, '_' or '-'".into(),
         (Lang::Ru, "invalid_version") => "Укажите версию записи (version), полученную при чтении".into(),
         (Lang::En, "invalid_version") => "Send the record's version as read".into(),
+        (Lang::Ru, "kpp_not_applicable") => "КПП бывает только у юридических лиц".into(),
+        (Lang::En, "kpp_not_applicable") => "Only legal entities have a KPP".into(),
+        (Lang::Ru, "ogrn_not_applicable") => "У физического лица нет ОГРН".into(),
+        (Lang::En, "ogrn_not_applicable") => "A person has no OGRN".into(),
+        (Lang::Ru, "invalid_phone") => format!("Телефон указан неверно{}", reason_ru(param("reason"))),
+        (Lang::En, "invalid_phone") => format!("The phone number is invalid{}", reason_en(param("reason"))),
+        (Lang::Ru, "invalid_email") => "Адрес эл. почты указан неверно".into(),
+        (Lang::En, "invalid_email") => "The e-mail address is invalid".into(),
+        (Lang::Ru, "invalid_kind") => "Вид: legal_entity, sole_proprietor или person".into(),
+        (Lang::En, "invalid_kind") => "Kind: legal_entity, sole_proprietor or person".into(),
+        (Lang::Ru, "invalid_decision_role") => {
+            "Роль в решении: decision_maker, influencer, user, gatekeeper или accountant".into()
+        }
+        (Lang::En, "invalid_decision_role") => {
+            "Decision role: decision_maker, influencer, user, gatekeeper or accountant".into()
+        }
+        (Lang::Ru, "negative") => format!("Поле «{}» не может быть отрицательным", e.field),
+        (Lang::En, "negative") => format!("\"{}\" cannot be negative", e.field),
+        (Lang::Ru, "out_of_range") => format!("Поле «{}»: допустимо от 0 до {}", e.field, param("max")),
+        (Lang::En, "out_of_range") => format!("\"{}\" must be between 0 and {}", e.field, param("max")),
+        (Lang::Ru, "owner_outside_department") => "Менеджер должен быть из вашего отдела".into(),
+        (Lang::En, "owner_outside_department") => "The manager must be from your department".into(),
+        (Lang::Ru, "in_future") => format!("Поле «{}»: дата ещё не наступила", e.field),
+        (Lang::En, "in_future") => format!("\"{}\": the date is in the future", e.field),
         (Lang::Ru, _) => format!("Поле «{}»: недопустимое значение ({})", e.field, e.code),
         (Lang::En, _) => format!("Field \"{}\": invalid value ({})", e.field, e.code),
     }
@@ -363,6 +387,7 @@ fn reason_ru(reason: &str) -> &'static str {
         "characters" => ": допустимы только цифры",
         "all_zeros" => ": номер из одних нулей",
         "sign" => ": неверный первый знак",
+        "kind_mismatch" => ": длина не соответствует виду контрагента (10 цифр у юрлица, 12 у ИП и физлица)",
         _ => "",
     }
 }
@@ -374,6 +399,9 @@ fn reason_en(reason: &str) -> &'static str {
         "characters" => ": only digits are allowed",
         "all_zeros" => ": all zeros",
         "sign" => ": wrong first digit",
+        "kind_mismatch" => {
+            ": the length does not match the kind (10 digits for a legal entity, 12 for a sole proprietor or person)"
+        }
         _ => "",
     }
 }

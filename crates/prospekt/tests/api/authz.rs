@@ -44,8 +44,21 @@ fn expected(route: &str, role: &str, t: Target) -> u16 {
         "POST /api/v1/me/password" => 204,
         "POST /api/v1/tokens" => 201,
         "DELETE /api/v1/tokens/{id}" => if own || admin { 204 } else { 404 },
-        "GET /api/v1/counterparties/{id}" => if own || all_seeing { 200 } else { 404 },
-        "PATCH /api/v1/counterparties/{id}" => {
+        "GET /api/v1/counterparties/{id}" | "GET /api/v1/counterparties/{id}/contacts" | "GET /api/v1/contacts/{id}" => {
+            if own || all_seeing { 200 } else { 404 }
+        }
+        "POST /api/v1/counterparties" => {
+            if matches!(role, "manager" | "key_account_manager" | "head_of_department" | "commercial_director") { 201 } else { 403 }
+        }
+        "POST /api/v1/counterparties/{id}/contacts" => {
+            let editor = matches!(role, "manager" | "key_account_manager" | "head_of_department" | "commercial_director");
+            match (own || all_seeing, editor) {
+                (false, _) => 404,
+                (true, true) => 201,
+                (true, false) => 403,
+            }
+        }
+        "PATCH /api/v1/counterparties/{id}" | "PATCH /api/v1/contacts/{id}" => {
             let editor = matches!(role, "manager" | "key_account_manager" | "head_of_department" | "commercial_director");
             match (own || all_seeing, editor) {
                 (false, _) => 404,
@@ -180,6 +193,19 @@ async fn call(app: &TestApp, w: &mut World, route: &str, login: &str, me: Uuid, 
             let v = version_of(app, "counterparties", id).await;
             (Some(id), Some(json!({ "version": v, "notes": "звонили" })))
         }
+        "GET /api/v1/counterparties/{id}/contacts" | "POST /api/v1/counterparties/{id}/contacts" => {
+            let owner = if own { me } else { w.other_manager };
+            let id = app.counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept)).await;
+            (Some(id), Some(json!({ "full_name": "Иванов Иван Иванович", "phone": "8 (495) 123-45-67", "consent_pd": true })))
+        }
+        "GET /api/v1/contacts/{id}" | "PATCH /api/v1/contacts/{id}" => {
+            let owner = if own { me } else { w.other_manager };
+            let cp = app.counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept)).await;
+            let id = app.contact(cp, "Петрова Мария Сергеевна").await;
+            (Some(id), Some(json!({ "version": 1, "full_name": "Петрова Мария Сергеевна", "position": "Главный бухгалтер" })))
+        }
+        "POST /api/v1/counterparties" => (None, Some(json!({ "kind": "legal_entity", "name": format!("Новый {seq}"),
+            "inn": "7707083893", "kpp": format!("7736{:05}", seq) }))),
         "GET /api/v1/users/{id}" | "GET /api/v1/users/{id}/territories" => (Some(other_user), None),
         "PATCH /api/v1/users/{id}" => {
             let v = version_of(app, "users", other_user).await;

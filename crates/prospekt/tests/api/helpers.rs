@@ -157,6 +157,19 @@ impl TestApp {
         id
     }
 
+    /// A contact person of a counterparty.
+    pub async fn contact(&self, counterparty: Uuid, full_name: &str) -> Uuid {
+        let id = Uuid::now_v7();
+        let now = Utc::now().trunc_subsecs(6);
+        db_run!(&self.db, pool => {
+            sqlx::query("INSERT INTO contacts (id, counterparty_id, full_name, search_key, version, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, 1, $5, $5)")
+                .bind(id).bind(counterparty).bind(full_name).bind(full_name.to_lowercase()).bind(now)
+                .execute(pool).await.expect("contact");
+        });
+        id
+    }
+
     pub async fn territory(&self, code: &str, name: &str) -> Uuid {
         let id = Uuid::now_v7();
         db_run!(&self.db, pool => {

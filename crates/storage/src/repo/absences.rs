@@ -80,7 +80,11 @@ pub async fn list(
 }
 
 /// Who `substitute` stands in for on `day`, with each absent user's department.
-pub async fn standing_in_for(db: &Db, substitute: Uuid, day: NaiveDate) -> Result<Vec<(Uuid, String, Option<Uuid>)>, DbError> {
+pub async fn standing_in_for(
+    db: &Db,
+    substitute: Uuid,
+    day: NaiveDate,
+) -> Result<Vec<(Uuid, String, Option<Uuid>)>, DbError> {
     Ok(db_run!(db, pool => {
         sqlx::query_as::<_, (Uuid, String, Option<Uuid>)>(
             "SELECT u.id, u.role, u.department_id FROM absences a JOIN users u ON u.id = a.user_id \

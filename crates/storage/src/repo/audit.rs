@@ -99,5 +99,13 @@ pub async fn list(db: &Db, f: &AuditFilter) -> Result<Vec<AuditRow>, DbError> {
 
 /// Newest entries first, optionally for one record.
 pub async fn recent(db: &Db, entity_id: Option<Uuid>, limit: i64) -> Result<Vec<AuditRow>, DbError> {
-    list(db, &AuditFilter { entity_id, limit, ..Default::default() }).await
+    list(
+        db,
+        &AuditFilter {
+            entity_id,
+            limit,
+            ..Default::default()
+        },
+    )
+    .await
 }

@@ -151,7 +151,11 @@ pub async fn update_tx(
         .await?
         .rows_affected()
     });
-    if n == 0 { Err(DbError::Conflict) } else { Ok(version + 1) }
+    if n == 0 {
+        Err(DbError::Conflict)
+    } else {
+        Ok(version + 1)
+    }
 }
 
 /// Some counterparty that has an owner, as (owner, id): a fixture for measurements.
@@ -160,5 +164,90 @@ pub async fn sample_owned(db: &Db) -> Result<Option<(Uuid, Uuid)>, DbError> {
         sqlx::query_as::<_, (Uuid, Uuid)>("SELECT owner_id, id FROM counterparties WHERE owner_id IS NOT NULL ORDER BY id LIMIT 1")
             .fetch_optional(pool)
             .await?
+    }))
+}
+
+/// A new counterparty as checked by the app (identifiers already validated).
+pub struct NewCounterparty<'a> {
+    pub id: Uuid,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub full_name: &'a str,
+    pub inn: Option<&'a str>,
+    pub kpp: Option<&'a str>,
+    pub ogrn: Option<&'a str>,
+    pub search_key: &'a str,
+    pub industry: Option<&'a str>,
+    pub size: Option<&'a str>,
+    pub territory_id: Option<Uuid>,
+    pub lead_source: Option<&'a str>,
+    pub status: &'a str,
+    pub tier: &'a str,
+    pub owner_id: Option<Uuid>,
+    pub department_id: Option<Uuid>,
+    pub payment_terms_days: i32,
+    pub credit_limit: i64,
+    pub legal_address: Option<&'a str>,
+    pub actual_address: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub notes: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn insert_tx(tx: &mut crate::Tx, c: &NewCounterparty<'_>) -> Result<(), DbError> {
+    crate::tx_run!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO counterparties (id, kind, name, full_name, inn, kpp, ogrn, search_key, industry, size, \
+             territory_id, lead_source, status, tier, owner_id, department_id, payment_terms_days, credit_limit, \
+             legal_address, actual_address, city, phone, email, notes, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+             $22, $23, $24, 1, $25, $25)",
+        )
+        .bind(c.id).bind(c.kind).bind(c.name).bind(c.full_name).bind(c.inn).bind(c.kpp).bind(c.ogrn)
+        .bind(c.search_key).bind(c.industry).bind(c.size).bind(c.territory_id).bind(c.lead_source)
+        .bind(c.status).bind(c.tier).bind(c.owner_id).bind(c.department_id).bind(c.payment_terms_days)
+        .bind(c.credit_limit).bind(c.legal_address).bind(c.actual_address).bind(c.city).bind(c.phone)
+        .bind(c.email).bind(c.notes).bind(c.now)
+        .execute(conn)
+        .await?;
+    });
+    Ok(())
+}
+
+/// A possible duplicate of a record being created, and why it matched.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DuplicateHit {
+    pub id: Uuid,
+    pub name: String,
+    pub inn: Option<String>,
+    pub kpp: Option<String>,
+    pub reason: String,
+}
+
+/// Counterparties sharing the INN (and KPP, if given), the phone or the e-mail — whether
+/// or not the caller can see them: a duplicate check that hides matches would let two
+/// managers create the same client twice. Callers decide what to reveal.
+pub async fn duplicates(
+    db: &Db,
+    inn: Option<&str>,
+    kpp: Option<&str>,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> Result<Vec<DuplicateHit>, DbError> {
+    Ok(db_run!(db, pool => {
+        sqlx::query_as::<_, DuplicateHit>(
+            "SELECT id, name, inn, kpp, 'inn_kpp' AS reason FROM counterparties \
+               WHERE $1 IS NOT NULL AND inn = $1 AND (kpp = $2 OR ($2 IS NULL AND kpp IS NULL)) AND archived_at IS NULL \
+             UNION ALL SELECT id, name, inn, kpp, 'phone' AS reason FROM counterparties \
+               WHERE $3 IS NOT NULL AND phone = $3 AND archived_at IS NULL \
+             UNION ALL SELECT id, name, inn, kpp, 'email' AS reason FROM counterparties \
+               WHERE $4 IS NOT NULL AND email = $4 AND archived_at IS NULL \
+             LIMIT 20",
+        )
+        .bind(inn).bind(kpp).bind(phone).bind(email)
+        .fetch_all(pool)
+        .await?
     }))
 }

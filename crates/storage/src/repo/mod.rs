@@ -2,6 +2,7 @@
 
 pub mod absences;
 pub mod audit;
+pub mod contacts;
 pub mod counterparties;
 pub mod org;
 pub mod sessions;
@@ -17,7 +18,10 @@ pub enum Scope {
     All,
     /// Records of these departments, plus records owned by these users (a manager, and
     /// whoever they stand in for during an absence).
-    Limited { departments: Vec<uuid::Uuid>, owners: Vec<uuid::Uuid> },
+    Limited {
+        departments: Vec<uuid::Uuid>,
+        owners: Vec<uuid::Uuid>,
+    },
 }
 
 impl Scope {
@@ -34,7 +38,9 @@ impl Scope {
     /// Appends `AND (<dept_col> IN (...) OR <owner_col> IN (...))` with numbered placeholders
     /// starting after `*n`, and returns the ids to bind in order. Empty scope matches nothing.
     pub fn push_filter(&self, sql: &mut String, n: &mut usize, dept_col: &str, owner_col: &str) -> Vec<uuid::Uuid> {
-        let Scope::Limited { departments, owners } = self else { return Vec::new() };
+        let Scope::Limited { departments, owners } = self else {
+            return Vec::new();
+        };
         let mut list = |ids: &[uuid::Uuid]| -> String {
             ids.iter()
                 .map(|_| {

@@ -36,7 +36,13 @@ pub async fn department(db: &Db, id: Uuid) -> Result<Option<DepartmentRow>, DbEr
     }))
 }
 
-pub async fn insert_department_tx(tx: &mut Tx, id: Uuid, name: &str, head: Option<Uuid>, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn insert_department_tx(
+    tx: &mut Tx,
+    id: Uuid,
+    name: &str,
+    head: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     tx_run!(tx, conn => {
         sqlx::query("INSERT INTO departments (id, name, head_user_id, created_at) VALUES ($1, $2, $3, $4)")
             .bind(id).bind(name).bind(head).bind(now).execute(conn).await?;

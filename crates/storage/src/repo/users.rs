@@ -65,7 +65,9 @@ pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<UserRow>, DbError> {
 
 /// The user and their password hash, for login. The hash never leaves storage otherwise.
 pub async fn credentials(db: &Db, login: &str) -> Result<Option<(UserRow, Option<String>)>, DbError> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.login = $1"));
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.login = $1"
+    ));
     Ok(db_run!(db, pool => {
         let row = sqlx::query(sql).bind(login).fetch_optional(pool).await?;
         match row {
@@ -116,7 +118,13 @@ pub struct UserUpdate<'a> {
     pub locale: &'a str,
 }
 
-pub async fn update_tx(tx: &mut Tx, id: Uuid, version: i64, u: &UserUpdate<'_>, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn update_tx(
+    tx: &mut Tx,
+    id: Uuid,
+    version: i64,
+    u: &UserUpdate<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     let n = tx_run!(tx, conn => {
         sqlx::query(
             "UPDATE users SET display_name = $1, email = $2, role = $3, department_id = $4, is_active = $5, \

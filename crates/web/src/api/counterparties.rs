@@ -120,8 +120,10 @@ pub struct ListParams {
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_counterparties))
+        .routes(routes!(list_counterparties, create_counterparty))
         .routes(routes!(get_counterparty, update_counterparty))
+        .routes(routes!(list_contacts, create_contact))
+        .routes(routes!(get_contact, update_contact))
 }
 
 /// Parses a typed id from a path or query value.
@@ -281,6 +283,262 @@ async fn update_counterparty(
     let row = state
         .app
         .update_counterparty(&caller.actor, id, b.version, patch)
+        .await
+        .map_err(|e| ApiError::from_app(lang, e))?;
+    Ok(Json(row.into()))
+}
+
+/// A new counterparty. Requisites are checked against the kind: a legal entity needs a
+/// 10-digit INN and a KPP; a sole proprietor a 12-digit INN and no KPP (`ogrn` holds the OGRNIP).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateCounterparty {
+    /// legal_entity | sole_proprietor | person
+    pub kind: String,
+    pub name: String,
+    pub full_name: Option<String>,
+    pub inn: Option<String>,
+    pub kpp: Option<String>,
+    pub ogrn: Option<String>,
+    pub industry: Option<String>,
+    pub size: Option<String>,
+    pub lead_source: Option<String>,
+    pub status: Option<String>,
+    pub tier: Option<String>,
+    pub owner_id: Option<String>,
+    pub payment_terms_days: Option<i32>,
+    /// Decimal string, e.g. "1500000.00".
+    pub credit_limit: Option<String>,
+    pub legal_address: Option<String>,
+    pub actual_address: Option<String>,
+    pub city: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// A record that may be the same client.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateDto {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub inn: Option<String>,
+    /// phone | email
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedCounterparty {
+    pub counterparty: CounterpartyDto,
+    /// Existing records sharing the phone or e-mail: worth a look before going on.
+    pub possible_duplicates: Vec<DuplicateDto>,
+}
+
+/// Create a counterparty. The same INN+KPP as an existing record answers 409.
+#[utoipa::path(post, path = "/api/v1/counterparties", tag = "counterparties", request_body = CreateCounterparty,
+    responses((status = 201, body = CreatedCounterparty), (status = 403, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn create_counterparty(
+    State(state): State<AppState>,
+    caller: Caller,
+    super::json::ApiJson(b): super::json::ApiJson<CreateCounterparty>,
+) -> Result<(axum::http::StatusCode, Json<CreatedCounterparty>), ApiError> {
+    let lang = caller.lang;
+    let owner_id = b
+        .owner_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|o| parse_id::<UserId>("owner_id", o))
+        .transpose()
+        .map_err(|e| ApiError::field(lang, &e))?;
+    let input = prospekt_app::clients::CounterpartyInput {
+        kind: b.kind,
+        name: b.name,
+        full_name: b.full_name,
+        inn: b.inn,
+        kpp: b.kpp,
+        ogrn: b.ogrn,
+        industry: b.industry,
+        size: b.size,
+        lead_source: b.lead_source,
+        status: b.status,
+        tier: b.tier,
+        owner_id,
+        payment_terms_days: b.payment_terms_days,
+        credit_limit: b.credit_limit,
+        legal_address: b.legal_address,
+        actual_address: b.actual_address,
+        city: b.city,
+        phone: b.phone,
+        email: b.email,
+        notes: b.notes,
+    };
+    let created = state
+        .app
+        .create_counterparty(&caller.actor, &input)
+        .await
+        .map_err(|e| ApiError::from_app(lang, e))?;
+    let possible_duplicates = created
+        .warnings
+        .into_iter()
+        .map(|d| DuplicateDto {
+            id: d.id,
+            name: d.name,
+            inn: d.inn,
+            reason: d.reason,
+        })
+        .collect();
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(CreatedCounterparty {
+            counterparty: created.row.into(),
+            possible_duplicates,
+        }),
+    ))
+}
+
+/// A contact person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactDto {
+    pub id: uuid::Uuid,
+    pub counterparty_id: uuid::Uuid,
+    pub full_name: String,
+    pub position: Option<String>,
+    /// decision_maker | influencer | user | gatekeeper | accountant
+    pub decision_role: Option<String>,
+    /// E.164, e.g. "+74951234567".
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub birthday: Option<chrono::NaiveDate>,
+    /// Consent to advertising messages (152-FZ / 38-FZ).
+    pub consent_ads: bool,
+    /// Consent to personal-data processing.
+    pub consent_pd: bool,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<prospekt_app::clients::ContactRow> for ContactDto {
+    fn from(c: prospekt_app::clients::ContactRow) -> Self {
+        ContactDto {
+            id: c.id,
+            counterparty_id: c.counterparty_id,
+            full_name: c.full_name,
+            position: c.position,
+            decision_role: c.decision_role,
+            phone: c.phone,
+            email: c.email,
+            birthday: c.birthday,
+            consent_ads: c.consent_ads,
+            consent_pd: c.consent_pd,
+            version: c.version,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// A contact person as sent; phones in any usual form, dates as YYYY-MM-DD.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ContactBody {
+    /// Required for updates: the version read.
+    pub version: Option<i64>,
+    pub full_name: String,
+    pub position: Option<String>,
+    pub decision_role: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub birthday: Option<String>,
+    #[serde(default)]
+    pub consent_ads: bool,
+    #[serde(default)]
+    pub consent_pd: bool,
+}
+
+impl ContactBody {
+    fn input(self) -> prospekt_app::clients::ContactInput {
+        prospekt_app::clients::ContactInput {
+            full_name: self.full_name,
+            position: self.position,
+            decision_role: self.decision_role,
+            phone: self.phone,
+            email: self.email,
+            birthday: self.birthday,
+            consent_ads: self.consent_ads,
+            consent_pd: self.consent_pd,
+        }
+    }
+}
+
+/// Contact persons of a counterparty.
+#[utoipa::path(get, path = "/api/v1/counterparties/{id}/contacts", tag = "contacts", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = Vec<ContactDto>), (status = 404, body = crate::error::ErrorBody)))]
+async fn list_contacts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ContactDto>>, ApiError> {
+    let id: CounterpartyId = parse_id("id", &id).map_err(|e| ApiError::field(caller.lang, &e))?;
+    let rows = state
+        .app
+        .contacts(&caller.actor, id)
+        .await
+        .map_err(|e| ApiError::from_app(caller.lang, e))?;
+    Ok(Json(rows.into_iter().map(ContactDto::from).collect()))
+}
+
+/// Add a contact person to a counterparty.
+#[utoipa::path(post, path = "/api/v1/counterparties/{id}/contacts", tag = "contacts", params(("id" = uuid::Uuid, Path)),
+    request_body = ContactBody,
+    responses((status = 201, body = ContactDto), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn create_contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    super::json::ApiJson(b): super::json::ApiJson<ContactBody>,
+) -> Result<(axum::http::StatusCode, Json<ContactDto>), ApiError> {
+    let id: CounterpartyId = parse_id("id", &id).map_err(|e| ApiError::field(caller.lang, &e))?;
+    let row = state
+        .app
+        .create_contact(&caller.actor, id, &b.input())
+        .await
+        .map_err(|e| ApiError::from_app(caller.lang, e))?;
+    Ok((axum::http::StatusCode::CREATED, Json(row.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ContactDto), (status = 404, body = crate::error::ErrorBody)))]
+async fn get_contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ContactDto>, ApiError> {
+    let id: prospekt_domain::ids::ContactId = parse_id("id", &id).map_err(|e| ApiError::field(caller.lang, &e))?;
+    let row = state
+        .app
+        .contact(&caller.actor, id)
+        .await
+        .map_err(|e| ApiError::from_app(caller.lang, e))?;
+    Ok(Json(row.into()))
+}
+
+/// Replace a contact's fields. A stale `version` answers 409.
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = uuid::Uuid, Path)), request_body = ContactBody,
+    responses((status = 200, body = ContactDto), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn update_contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    super::json::ApiJson(b): super::json::ApiJson<ContactBody>,
+) -> Result<Json<ContactDto>, ApiError> {
+    let lang = caller.lang;
+    let id: prospekt_domain::ids::ContactId = parse_id("id", &id).map_err(|e| ApiError::field(lang, &e))?;
+    let version = b
+        .version
+        .ok_or_else(|| ApiError::field(lang, &FieldError::new("version", "invalid_version")))?;
+    let row = state
+        .app
+        .update_contact(&caller.actor, id, version, &b.input())
         .await
         .map_err(|e| ApiError::from_app(lang, e))?;
     Ok(Json(row.into()))
