@@ -376,3 +376,25 @@ impl CheckedContact {
                 "consent_ads": [null, self.consent_ads], "consent_pd": [null, self.consent_pd] })
     }
 }
+
+impl App {
+    /// The change history of a counterparty, for anyone who can see the counterparty:
+    /// the card shows who changed what and when without opening the whole audit log.
+    pub async fn counterparty_history(
+        &self,
+        actor: &Actor,
+        id: CounterpartyId,
+        limit: i64,
+    ) -> Result<Vec<prospekt_storage::repo::audit::AuditRow>, AppError> {
+        self.counterparty(actor, id).await?;
+        Ok(prospekt_storage::repo::audit::list(
+            self.db(),
+            &prospekt_storage::repo::audit::AuditFilter {
+                entity_id: Some(id.as_uuid()),
+                limit,
+                ..Default::default()
+            },
+        )
+        .await?)
+    }
+}

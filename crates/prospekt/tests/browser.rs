@@ -180,3 +180,49 @@ async fn a_manager_sees_own_clients_a_head_the_department_and_a_substitute_the_a
     let _ = wd.quit().await;
     result.expect("browser flow");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_creates_a_client_with_a_contact_after_fixing_a_wrong_inn() {
+    let Some((_driver, wd)) = start_browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    let f = app.departments().await;
+    app.user("olga", "manager", Some(f.department_a)).await;
+
+    let result: WebDriverResult<()> = async {
+        wd.goto(app.url("/lang/ru")).await?;
+        sign_in(&wd, &app, "olga").await?;
+        wd.goto(app.url("/clients")).await?;
+        wd.find(By::Css("[data-testid=new-client]")).await?.click().await?;
+        wd.query(By::Name("name")).first().await?.send_keys("ООО «Ромашка»").await?;
+        wd.find(By::Name("inn")).await?.send_keys("7707083894").await?;
+        wd.find(By::Name("kpp")).await?.send_keys("773601001").await?;
+        wd.find(By::Name("phone")).await?.send_keys("8 (495) 500-55-50").await?;
+        wd.find(By::Css("form[action='/clients/new'] button[type=submit]")).await?.click().await?;
+        let err = wd.query(By::Css("[data-testid=form-error]")).first().await?;
+        assert!(err.text().await?.contains("ИНН"), "the error names the INN");
+        // The form keeps what was typed; fix the check digit.
+        let inn = wd.find(By::Name("inn")).await?;
+        assert_eq!(inn.value().await?.as_deref(), Some("7707083894"));
+        inn.clear().await?;
+        inn.send_keys("7707083893").await?;
+        wd.find(By::Css("form[action='/clients/new'] button[type=submit]")).await?.click().await?;
+        let title = wd.query(By::Css("[data-testid=client-name]")).first().await?;
+        assert!(title.text().await?.contains("Ромашка"));
+        assert!(wd.source().await?.contains("+74955005550"), "the phone is stored in E.164");
+
+        wd.find(By::Css("form[action$='/contacts'] input[name=full_name]")).await?.send_keys("Соколова Анна Викторовна").await?;
+        wd.find(By::Css("form[action$='/contacts'] input[name=phone]")).await?.send_keys("8 916 123 45 67").await?;
+        wd.find(By::Css("form[action$='/contacts'] input[name=consent_pd]")).await?.click().await?;
+        wd.find(By::Css("form[action$='/contacts'] button[type=submit]")).await?.click().await?;
+        // Waits until the card is back with the new row.
+        let contacts = wd.query(By::XPath("//table[@data-testid='contact-table']//tr[td[contains(., 'Соколова')]]")).first().await?;
+        let text = contacts.text().await?;
+        assert!(text.contains("Соколова Анна Викторовна") && text.contains("+79161234567"), "{text}");
+        let history = wd.find(By::Css("[data-testid=history-table]")).await?.text().await?;
+        assert!(history.contains("create"), "{history}");
+        Ok(())
+    }
+    .await;
+    let _ = wd.quit().await;
+    result.expect("browser flow");
+}

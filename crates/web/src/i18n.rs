@@ -124,6 +124,7 @@ pub struct Strings {
     pub nav_users: &'static str,
     pub nav_audit: &'static str,
     pub nav_settings: &'static str,
+    pub new_client: &'static str,
 }
 
 pub static RU: Strings = Strings {
@@ -181,6 +182,7 @@ pub static RU: Strings = Strings {
     nav_users: "Пользователи",
     nav_audit: "Журнал аудита",
     nav_settings: "Настройки",
+    new_client: "Новый клиент",
 };
 
 pub static EN: Strings = Strings {
@@ -238,6 +240,7 @@ pub static EN: Strings = Strings {
     nav_users: "Users",
     nav_audit: "Audit log",
     nav_settings: "Settings",
+    new_client: "New client",
 };
 
 /// Display name of a stored enum value (status, tier, kind, role) in the given language.

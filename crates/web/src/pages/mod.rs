@@ -14,12 +14,10 @@ use axum::routing::{get, post};
 use prospekt_app::counterparties::CounterpartyRow;
 use prospekt_app::{Actor, AppError};
 use prospekt_domain::counterparty::{LifecycleStatus, Tier};
-use prospekt_domain::ids::CounterpartyId;
-use prospekt_domain::money::Money;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api::counterparties::{ListParams, encode_cursor, parse_id};
+use crate::api::counterparties::{ListParams, encode_cursor};
 use crate::api::session::{clear_session_cookie, session_cookie};
 use crate::extract::{Caller, LANG_COOKIE, ReqLang};
 use crate::i18n::{Lang, Strings};
@@ -42,17 +40,18 @@ macro_rules! page {
     };
 }
 
+mod clients;
 mod security;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(security::router())
+        .merge(clients::router())
         .route("/", get(home))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(set_lang))
         .route("/clients", get(clients))
-        .route("/clients/{id}", get(client_card))
 }
 
 /// Capabilities of SPEC.md not yet open, shown greyed in the navigation: (group, label).
@@ -272,12 +271,6 @@ async fn clients(State(state): State<AppState>, u: PageUser, Query(params): Quer
     .into_response()
 }
 
-struct ClientData {
-    c: CounterpartyRow,
-    credit_limit: String,
-}
-
-page!(ClientPage, "client.html", ClientData);
 #[derive(Template, WebTemplate)]
 #[template(path = "not_found.html")]
 struct NotFoundPage {
@@ -288,25 +281,5 @@ impl std::ops::Deref for NotFoundPage {
     type Target = Shell;
     fn deref(&self) -> &Shell {
         &self.shell
-    }
-}
-
-async fn client_card(State(state): State<AppState>, u: PageUser, Path(id): Path<String>) -> Response {
-    let found = match parse_id::<CounterpartyId>("id", &id) {
-        Ok(id) => state.app.counterparty(&u.actor, id).await,
-        Err(_) => Err(AppError::NotFound),
-    };
-    let shell = Shell::new(&u, "clients");
-    match found {
-        Ok(c) => {
-            let credit_limit = Money::from_kopecks(c.credit_limit).format_ru();
-            ClientPage {
-                shell,
-                x: ClientData { c, credit_limit },
-            }
-            .into_response()
-        }
-        Err(AppError::NotFound) => (StatusCode::NOT_FOUND, NotFoundPage { shell }).into_response(),
-        Err(e) => page_error(u.lang, e),
     }
 }
