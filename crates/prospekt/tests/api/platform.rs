@@ -56,6 +56,9 @@ async fn api_without_a_valid_token_answers_401_in_the_error_shape(app: TestApp) 
     let me: Value = app.get("/api/v1/me", &user.token).await.json().await.unwrap();
     assert_eq!(me["login"], "ivanova");
     assert_eq!(me["role"], "manager");
+    let tokens: Value = app.get("/api/v1/tokens", &user.token).await.json().await.unwrap();
+    assert!(tokens[0]["last_used_at"].is_string(), "a used token shows when it was last used: {tokens}");
+    assert!(tokens[0].get("token").is_none() && !tokens.to_string().contains("pkt_"), "secrets are never listed");
 }
 
 async fn error_messages_follow_accept_language_and_the_users_setting(app: TestApp) {

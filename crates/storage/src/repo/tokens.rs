@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::users::UserRow;
 
 const USER_BY_TOKEN: &str = "SELECT u.id, u.login, u.display_name, u.email, u.role, u.department_id, u.locale, \
-    u.is_active, u.can_export, u.version, u.created_at, u.updated_at \
+    u.is_active, u.can_export, u.version, u.created_at, u.updated_at, t.id AS token_id, t.last_used_at \
     FROM api_tokens t JOIN users u ON u.id = t.user_id \
     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
     AND u.is_active = TRUE";
@@ -38,15 +38,31 @@ pub async fn insert_tx(
     Ok(())
 }
 
-/// The active user behind a token digest: not revoked, not expired, user active.
-pub async fn user_by_hash(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Result<Option<UserRow>, DbError> {
+/// The active user behind a token digest (not revoked, not expired, user active), with the
+/// token's id and when it was last marked as used.
+pub async fn user_by_hash(
+    db: &Db,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(UserRow, Uuid, Option<DateTime<Utc>>)>, DbError> {
     Ok(db_run!(db, pool => {
-        sqlx::query_as::<_, UserRow>(USER_BY_TOKEN)
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(pool)
-        .await?
+        let row = sqlx::query(USER_BY_TOKEN).bind(token_hash).bind(now).fetch_optional(pool).await?;
+        match row {
+            Some(row) => {
+                use sqlx::{FromRow, Row};
+                Some((UserRow::from_row(&row)?, row.try_get("token_id")?, row.try_get("last_used_at")?))
+            }
+            None => None,
+        }
     }))
+}
+
+/// Records that a token was used (callers do it at most hourly, not on every request).
+pub async fn touch(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<(), DbError> {
+    db_run!(db, pool => {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(pool).await?;
+    });
+    Ok(())
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
