@@ -198,3 +198,28 @@ impl App {
         }
     }
 }
+
+impl App {
+    /// Clients not updated or contacted for `days` days, optionally of one manager.
+    pub async fn stale_counterparties(
+        &self,
+        actor: &Actor,
+        days: u32,
+        owner: Option<UserId>,
+        limit: i64,
+    ) -> Result<Vec<CounterpartyRow>, AppError> {
+        if !(1..=3650).contains(&days) {
+            return Err(FieldError::new("days", "out_of_range").with("max", "3650").into());
+        }
+        let access = self.access(actor).await?;
+        let cutoff = now() - chrono::Duration::days(i64::from(days));
+        Ok(counterparties::stale(
+            self.db(),
+            &access.scope,
+            owner.map(|o| o.as_uuid()),
+            cutoff,
+            limit.clamp(1, MAX_PAGE),
+        )
+        .await?)
+    }
+}

@@ -38,7 +38,8 @@ fn expected(route: &str, role: &str, t: Target) -> u16 {
     let own = t == Target::Own;
     match route {
         "GET /api/v1/me" | "GET /api/v1/counterparties" | "GET /api/v1/users" | "GET /api/v1/departments"
-        | "GET /api/v1/territories" | "GET /api/v1/absences" | "GET /api/v1/tokens" => 200,
+        | "GET /api/v1/territories" | "GET /api/v1/absences" | "GET /api/v1/tokens"
+        | "GET /api/v1/counterparties/stale" => 200,
         "POST /api/v1/session" => 200,
         "DELETE /api/v1/session" => 204,
         "POST /api/v1/me/password" => 204,

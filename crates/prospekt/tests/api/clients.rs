@@ -1,6 +1,9 @@
 //! Creating counterparties with checked requisites, duplicates, and contact persons.
 
+use chrono::{Duration, SubsecRound, Utc};
+use prospekt_storage::db_run;
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::helpers::TestApp;
 
@@ -9,6 +12,7 @@ crate::on_both_databases!(
     bad_requisites_are_refused_naming_the_field_and_reason,
     the_same_inn_and_kpp_twice_is_refused_and_a_shared_phone_is_flagged,
     contacts_are_added_normalized_and_protected_from_lost_updates,
+    stale_clients_are_those_neither_updated_nor_contacted_for_n_days,
 );
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value, lang: &str) -> (u16, Value) {
@@ -115,4 +119,37 @@ async fn contacts_are_added_normalized_and_protected_from_lost_updates(app: Test
     let now: Value = app.get(&format!("/api/v1/contacts/{id}"), &m.token).await.json().await.unwrap();
     assert_eq!(now["position"], "Финансовый директор", "the stale write changed nothing");
     assert_eq!(now["version"], 2);
+}
+
+async fn age(app: &TestApp, id: Uuid, days: i64) {
+    let at = (Utc::now() - Duration::days(days)).trunc_subsecs(6);
+    db_run!(&app.db, pool => {
+        sqlx::query("UPDATE counterparties SET updated_at = $1 WHERE id = $2").bind(at).bind(id).execute(pool).await.unwrap();
+    });
+}
+
+async fn stale_clients_are_those_neither_updated_nor_contacted_for_n_days(app: TestApp) {
+    let f = app.departments().await;
+    let m = app.user("stas", "manager", Some(f.department_a)).await;
+    let forgotten = app.counterparty("Забытый", Some(m.id), Some(f.department_a)).await;
+    let called = app.counterparty("Недавно звонили", Some(m.id), Some(f.department_a)).await;
+    let fresh = app.counterparty("Свежий", Some(m.id), Some(f.department_a)).await;
+    let older = app.counterparty("Совсем забытый", Some(m.id), Some(f.department_a)).await;
+    age(&app, forgotten, 120).await;
+    age(&app, called, 120).await;
+    age(&app, older, 400).await;
+    age(&app, fresh, 10).await;
+    let done = (Utc::now() - Duration::days(5)).trunc_subsecs(6);
+    db_run!(&app.db, pool => {
+        sqlx::query("INSERT INTO activities (id, counterparty_id, owner_id, kind, subject, planned_at, done_at, result, created_at) \
+                     VALUES ($1, $2, $3, 'call', 'Звонок', $4, $4, 'Договорились о встрече', $4)")
+            .bind(Uuid::now_v7()).bind(called).bind(m.id).bind(done).execute(pool).await.unwrap();
+    });
+    let list: Value = app.get("/api/v1/counterparties/stale?days=90", &m.token).await.json().await.unwrap();
+    let names: Vec<&str> = list.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Совсем забытый", "Забытый"], "oldest first; a recent call or update keeps a client off the list");
+    let other = app.user("tanya", "manager", Some(f.department_a)).await;
+    let theirs: Value = app.get("/api/v1/counterparties/stale?days=90", &other.token).await.json().await.unwrap();
+    assert_eq!(theirs.as_array().unwrap().len(), 0, "only within the caller's scope");
+    assert_eq!(app.get("/api/v1/counterparties/stale?days=0", &m.token).await.status(), 422);
 }

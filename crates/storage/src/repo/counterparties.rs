@@ -251,3 +251,41 @@ pub async fn duplicates(
         .await?
     }))
 }
+
+/// Counterparties in `scope` not updated since `cutoff` and with no activity done since then,
+/// least recently updated first (the ones most at risk of being forgotten).
+pub async fn stale(
+    db: &Db,
+    scope: &Scope,
+    owner: Option<Uuid>,
+    cutoff: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<CounterpartyRow>, DbError> {
+    let mut sql = format!("{SELECT} WHERE c.archived_at IS NULL AND c.updated_at < $1");
+    let mut n = 1;
+    let scope_ids = scope.push_filter(&mut sql, &mut n, "c.department_id", "c.owner_id");
+    let owner_param = owner.map(|_| {
+        n += 1;
+        format!("${n}")
+    });
+    if let Some(p) = &owner_param {
+        sql.push_str(&format!(" AND c.owner_id = {p}"));
+    }
+    sql.push_str(
+        " AND NOT EXISTS (SELECT 1 FROM activities a WHERE a.counterparty_id = c.id AND a.done_at IS NOT NULL \
+         AND a.planned_at >= $1)",
+    );
+    n += 1;
+    sql.push_str(&format!(" ORDER BY c.updated_at, c.id LIMIT ${n}"));
+    let sql = sqlx::AssertSqlSafe(sql);
+    Ok(db_run!(db, pool => {
+        let mut q = sqlx::query_as::<_, CounterpartyRow>(sql).bind(cutoff);
+        for id in &scope_ids {
+            q = q.bind(*id);
+        }
+        if let Some(o) = owner {
+            q = q.bind(o);
+        }
+        q.bind(limit).fetch_all(pool).await?
+    }))
+}

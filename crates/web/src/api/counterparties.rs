@@ -123,6 +123,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_counterparties, create_counterparty))
         .routes(routes!(get_counterparty, update_counterparty))
         .routes(routes!(list_contacts, create_contact))
+        .routes(routes!(stale_counterparties))
         .routes(routes!(get_contact, update_contact))
 }
 
@@ -542,4 +543,38 @@ async fn update_contact(
         .await
         .map_err(|e| ApiError::from_app(lang, e))?;
     Ok(Json(row.into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct StaleParams {
+    /// Not updated and not contacted for this many days (default 90).
+    pub days: Option<u32>,
+    /// Only this manager's clients.
+    pub owner: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<i64>,
+}
+
+/// Clients not updated or contacted for N days, least recently updated first.
+#[utoipa::path(get, path = "/api/v1/counterparties/stale", tag = "counterparties", params(StaleParams),
+    responses((status = 200, body = Vec<CounterpartyDto>), (status = 422, body = crate::error::ErrorBody)))]
+async fn stale_counterparties(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<StaleParams>,
+) -> Result<Json<Vec<CounterpartyDto>>, ApiError> {
+    let lang = caller.lang;
+    let owner = p
+        .owner
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|o| parse_id::<UserId>("owner", o))
+        .transpose()
+        .map_err(|e| ApiError::field(lang, &e))?;
+    let rows = state
+        .app
+        .stale_counterparties(&caller.actor, p.days.unwrap_or(90), owner, p.limit.unwrap_or(50))
+        .await
+        .map_err(|e| ApiError::from_app(lang, e))?;
+    Ok(Json(rows.into_iter().map(CounterpartyDto::from).collect()))
 }
