@@ -291,6 +291,18 @@ fn describe(e: &sqlx::Error) -> String {
     }
 }
 
+/// A consistent online copy of a SQLite database (`VACUUM INTO` reads one snapshot while
+/// writers continue in WAL mode).
+pub async fn backup_sqlite(db: &Db, target: &str) -> Result<(), DbError> {
+    match db {
+        Db::Sqlite(pool) => {
+            sqlx::query("VACUUM INTO $1").bind(target).execute(pool).await?;
+            Ok(())
+        }
+        Db::Postgres(_) => Err(DbError::BadUrl("backup_sqlite called on a PostgreSQL database".into())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,17 +315,5 @@ mod tests {
         assert_eq!(pg.redacted(), "postgres://crm:***@localhost:5432/crm");
         assert!(!format!("{pg:?}").contains("secret"));
         assert!(DbUrl::parse("mysql://x").is_err());
-    }
-}
-
-/// A consistent online copy of a SQLite database (`VACUUM INTO` reads one snapshot while
-/// writers continue in WAL mode).
-pub async fn backup_sqlite(db: &Db, target: &str) -> Result<(), DbError> {
-    match db {
-        Db::Sqlite(pool) => {
-            sqlx::query("VACUUM INTO $1").bind(target).execute(pool).await?;
-            Ok(())
-        }
-        Db::Postgres(_) => Err(DbError::BadUrl("backup_sqlite called on a PostgreSQL database".into())),
     }
 }

@@ -43,10 +43,10 @@ fn ru(lang: Lang, r: &'static str, e: &'static str) -> &'static str {
 }
 
 /// The message to show in a form for an application error.
-fn form_error(lang: Lang, e: AppError) -> Result<String, Response> {
+fn form_error(lang: Lang, e: AppError) -> Result<String, ApiError> {
     match e {
         AppError::Invalid(f) => Ok(field_error_message(lang, &f)),
-        AppError::Internal(_) => Err(ApiError::from_app(lang, e).into_response()),
+        AppError::Internal(_) => Err(ApiError::from_app(lang, e)),
         other => Ok(ApiError::from_app(lang, other).message),
     }
 }
@@ -321,7 +321,7 @@ async fn absences_create(State(state): State<AppState>, u: PageUser, Form(f): Fo
         Ok(()) => Redirect::to("/absences").into_response(),
         Err(e) => match form_error(lang, e) {
             Ok(msg) => render_absences(&state, &u, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await,
-            Err(res) => res,
+            Err(e) => e.into_response(),
         },
     }
 }
@@ -335,7 +335,7 @@ async fn absences_delete(State(state): State<AppState>, u: PageUser, Path(id): P
         Ok(()) => Redirect::to("/absences").into_response(),
         Err(e) => match form_error(u.lang, e) {
             Ok(msg) => render_absences(&state, &u, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await,
-            Err(res) => res,
+            Err(e) => e.into_response(),
         },
     }
 }
@@ -458,7 +458,7 @@ async fn settings_password(State(state): State<AppState>, u: PageUser, Form(f): 
             .into_response(),
         Err(e) => match form_error(u.lang, e) {
             Ok(msg) => render_settings(&state, &u, Some(msg), None).await,
-            Err(res) => res,
+            Err(e) => e.into_response(),
         },
     }
 }
@@ -473,7 +473,7 @@ async fn settings_token_create(State(state): State<AppState>, u: PageUser, Form(
         Ok(t) => render_settings(&state, &u, None, Some(t.secret)).await,
         Err(e) => match form_error(u.lang, e) {
             Ok(msg) => render_settings(&state, &u, Some(msg), None).await,
-            Err(res) => res,
+            Err(e) => e.into_response(),
         },
     }
 }
@@ -487,7 +487,7 @@ async fn settings_token_revoke(State(state): State<AppState>, u: PageUser, Path(
         Ok(()) => Redirect::to("/settings").into_response(),
         Err(e) => match form_error(u.lang, e) {
             Ok(msg) => render_settings(&state, &u, Some(msg), None).await,
-            Err(res) => res,
+            Err(e) => e.into_response(),
         },
     }
 }
@@ -610,7 +610,7 @@ async fn users_create(State(state): State<AppState>, u: PageUser, Form(f): Form<
         Ok(()) => Redirect::to("/users").into_response(),
         Err(e) => match form_error(u.lang, e) {
             Ok(msg) => render_users(&state, &u, Some(msg)).await,
-            Err(res) => res,
+            Err(e) => e.into_response(),
         },
     }
 }
