@@ -125,6 +125,7 @@ pub struct Strings {
     pub nav_audit: &'static str,
     pub nav_settings: &'static str,
     pub new_client: &'static str,
+    pub nav_stale: &'static str,
 }
 
 pub static RU: Strings = Strings {
@@ -183,6 +184,7 @@ pub static RU: Strings = Strings {
     nav_audit: "Журнал аудита",
     nav_settings: "Настройки",
     new_client: "Новый клиент",
+    nav_stale: "Давно без внимания",
 };
 
 pub static EN: Strings = Strings {
@@ -241,6 +243,7 @@ pub static EN: Strings = Strings {
     nav_audit: "Audit log",
     nav_settings: "Settings",
     new_client: "New client",
+    nav_stale: "Needing attention",
 };
 
 /// Display name of a stored enum value (status, tier, kind, role) in the given language.
@@ -316,6 +319,8 @@ pub fn field_error_message(lang: Lang, e: &FieldError) -> String {
         (Lang::En, "invalid_cursor") => "The page cursor is damaged; start from the first page".into(),
         (Lang::Ru, "invalid_limit") => "Размер страницы должен быть от 1 до 200".into(),
         (Lang::En, "invalid_limit") => "Page size must be between 1 and 200".into(),
+        (Lang::Ru, "query_too_short") => format!("Запрос слишком короткий: не менее {} символов", param("min")),
+        (Lang::En, "query_too_short") => format!("The query is too short: at least {} characters", param("min")),
         (Lang::Ru, "invalid_status") => format!("Неизвестный статус «{}»", param("value")),
         (Lang::En, "invalid_status") => format!("Unknown status \"{}\"", param("value")),
         (Lang::Ru, "invalid_tier") => format!("Неизвестная категория «{}»", param("value")),

@@ -24,6 +24,7 @@ use crate::i18n::{Lang, field_error_message};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/clients/new", get(new_form).post(new_submit))
+        .route("/clients/stale", get(stale))
         .route("/clients/{id}", get(card))
         .route("/clients/{id}/contacts", post(add_contact))
 }
@@ -260,4 +261,76 @@ async fn new_submit(State(state): State<AppState>, u: PageUser, Form(f): Form<Ne
         }
         Err(e) => page_error(u.lang, e),
     }
+}
+
+#[derive(Deserialize)]
+struct StaleQuery {
+    days: Option<u32>,
+}
+
+struct StaleData {
+    title: &'static str,
+    l_days: &'static str,
+    l_idle: &'static str,
+    days: u32,
+    error: Option<String>,
+    /// (id, name, status, owner, updated, days idle)
+    rows: Vec<(String, String, String, String, String, i64)>,
+}
+
+page!(StalePage, "stale.html", StaleData);
+
+/// Clients nobody has touched or contacted for N days (90 by default).
+async fn stale(
+    State(state): State<AppState>,
+    u: PageUser,
+    axum::extract::Query(q): axum::extract::Query<StaleQuery>,
+) -> Response {
+    let lang = u.lang;
+    let days = q.days.unwrap_or(90);
+    let now = chrono::Utc::now();
+    let (rows, error) = match state.app.stale_counterparties(&u.actor, days, None, 200).await {
+        Ok(rows) => (rows, None),
+        Err(AppError::Invalid(e)) => (Vec::new(), Some(field_error_message(lang, &e))),
+        Err(e) => return page_error(lang, e),
+    };
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let idle = (now - r.updated_at).num_days();
+            let owner = r
+                .owner_name
+                .clone()
+                .unwrap_or_else(|| lang.strings().unassigned.to_owned());
+            (
+                r.id.to_string(),
+                r.name,
+                r.status,
+                owner,
+                r.updated_at.format("%d.%m.%Y").to_string(),
+                idle,
+            )
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = StalePage {
+        shell: Shell::new(&u, "stale"),
+        x: StaleData {
+            title: ru(lang, "Давно без внимания", "Needing attention"),
+            l_days: ru(
+                lang,
+                "Не обновлялись и без контактов, дней",
+                "Not updated or contacted for, days",
+            ),
+            l_idle: ru(lang, "Дней без изменений", "Days idle"),
+            days,
+            error,
+            rows,
+        },
+    };
+    (status, page).into_response()
 }
