@@ -48,6 +48,24 @@ const ENDPOINTS: &[Endpoint] = &[
         path: "/api/v1/me",
         auth: true,
     },
+    // Search: a name fragment ("строй"), an INN prefix, a phone beginning ("8 495 23"),
+    // a name with two typos ("строиресурз" for «Стройресурс").
+    Endpoint {
+        path: "/api/v1/search?q=%D1%81%D1%82%D1%80%D0%BE%D0%B9",
+        auth: true,
+    },
+    Endpoint {
+        path: "/api/v1/search?q=7707",
+        auth: true,
+    },
+    Endpoint {
+        path: "/api/v1/search?q=8%20495%2023",
+        auth: true,
+    },
+    Endpoint {
+        path: "/api/v1/search?q=%D1%81%D1%82%D1%80%D0%BE%D0%B8%D1%80%D0%B5%D1%81%D1%83%D1%80%D0%B7",
+        auth: true,
+    },
 ];
 
 /// How long the server gets to answer `/healthz` after it was started.
@@ -115,9 +133,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--size" => {
                 let size = value()?;
                 if !["small", "medium", "large"].contains(&size.as_str()) {
-                    return Err(format!(
-                        "--size must be small, medium or large, not {size:?}"
-                    ));
+                    return Err(format!("--size must be small, medium or large, not {size:?}"));
                 }
                 options.size = size;
             }
@@ -127,9 +143,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     "postgres" => vec![Db::Postgres],
                     "both" => vec![Db::Sqlite, Db::Postgres],
                     other => {
-                        return Err(format!(
-                            "--db must be sqlite, postgres or both, not {other:?}"
-                        ));
+                        return Err(format!("--db must be sqlite, postgres or both, not {other:?}"));
                     }
                 }
             }
@@ -165,22 +179,16 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     let options = parse(args)?;
     // Everything that can be missing is checked before the (long) release build.
     let wrk = util::find_program("wrk").ok_or("wrk not found: apt-get install -y wrk")?;
-    let pg_bins =
-        if options.dbs.contains(&Db::Postgres) {
-            Some(PgBinaries::detect().map_err(|e| {
-                format!("{e}: apt-get install postgresql-15, or set $PROSPEKT_PG_BIN")
-            })?)
-        } else {
-            None
-        };
+    let pg_bins = if options.dbs.contains(&Db::Postgres) {
+        Some(PgBinaries::detect().map_err(|e| format!("{e}: apt-get install postgresql-15, or set $PROSPEKT_PG_BIN"))?)
+    } else {
+        None
+    };
 
     let binary = match &options.binary {
         Some(binary) if util::is_executable(binary) => binary.clone(),
         Some(binary) => {
-            return Err(format!(
-                "--binary {}: not an executable file",
-                binary.display()
-            ));
+            return Err(format!("--binary {}: not an executable file", binary.display()));
         }
         None => build_release()?,
     };
@@ -190,14 +198,7 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     let mut runs = Vec::new();
     for &db in &options.dbs {
         eprintln!("\nxtask: === {} ===", db.name());
-        runs.push(bench_db(
-            db,
-            &options,
-            &binary,
-            work.path(),
-            &wrk,
-            pg_bins.as_ref(),
-        )?);
+        runs.push(bench_db(db, &options, &binary, work.path(), &wrk, pg_bins.as_ref())?);
     }
 
     let report = report(&options, args, &runs);
@@ -223,10 +224,7 @@ fn build_release() -> Result<PathBuf, String> {
     if util::is_executable(&binary) {
         Ok(binary)
     } else {
-        Err(format!(
-            "the build succeeded, but there is no {}",
-            binary.display()
-        ))
+        Err(format!("the build succeeded, but there is no {}", binary.display()))
     }
 }
 
@@ -261,8 +259,7 @@ fn bench_db(
     let url = match (db, pg_bins) {
         (Db::Sqlite, _) => {
             let dir = work.join("sqlite");
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             format!("sqlite://{}", dir.join("bench.db").display())
         }
         (Db::Postgres, Some(bins)) => {
@@ -297,19 +294,13 @@ fn bench_db(
     if !status.success() {
         return Err(format!("`{}` failed ({status})", util::describe(&demo)));
     }
-    eprintln!(
-        "xtask: demo data loaded in {:.1} s",
-        demo_time.as_secs_f64()
-    );
+    eprintln!("xtask: demo data loaded in {:.1} s", demo_time.as_secs_f64());
 
     let db_size = match &cluster {
         None => sqlite_size(&work.join("sqlite").join("bench.db")),
         Some(cluster) => cluster
             .psql("SELECT pg_database_size('postgres')")
-            .and_then(|out| {
-                out.parse()
-                    .map_err(|_| format!("unexpected pg_database_size {out:?}"))
-            }),
+            .and_then(|out| out.parse().map_err(|_| format!("unexpected pg_database_size {out:?}"))),
     };
 
     let token = create_token(binary, &url)?;
@@ -348,13 +339,7 @@ fn bench_db(
         }
         eprintln!("xtask: wrk GET {path} ({} s)...", options.duration);
         let url = format!("http://{}{path}", server.addr);
-        let (wrk, peak_rss_kb) = run_wrk(
-            wrk,
-            options,
-            &url,
-            endpoint.auth.then_some(auth.as_str()),
-            server.pid(),
-        );
+        let (wrk, peak_rss_kb) = run_wrk(wrk, options, &url, endpoint.auth.then_some(auth.as_str()), server.pid());
         match &wrk {
             Ok(result) => eprintln!(
                 "xtask:   {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
@@ -417,17 +402,9 @@ fn create_token(binary: &Path, url: &str) -> Result<String, String> {
 /// The first counterparty of the demo data, for the `{id}` endpoints.
 fn discover_counterparty(addr: SocketAddr, auth: &str) -> Result<String, String> {
     let path = "/api/v1/counterparties?limit=1";
-    let resp = http::get(
-        addr,
-        path,
-        &[("Authorization", auth)],
-        Duration::from_secs(10),
-    )?;
+    let resp = http::get(addr, path, &[("Authorization", auth)], Duration::from_secs(10))?;
     if resp.status != 200 {
-        return Err(format!(
-            "GET {path} answered {}: {}",
-            resp.status, resp.body
-        ));
+        return Err(format!("GET {path} answered {}: {}", resp.status, resp.body));
     }
     http::first_json_string(&resp.body, "id")
         .ok_or_else(|| format!("GET {path} returned no counterparty id: {}", resp.body))
@@ -502,9 +479,7 @@ impl Drop for Server {
         if let Ok(Some(_)) = self.child.try_wait() {
             return;
         }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status();
+        let _ = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -632,9 +607,7 @@ fn parse_wrk(out: &str) -> Result<WrkResult, String> {
             // "connect 0, read 0, write 0, timeout 0"
             for part in rest.split(',') {
                 let mut words = part.split_whitespace();
-                let (Some(name), Some(n)) =
-                    (words.next(), words.next().and_then(|n| n.parse().ok()))
-                else {
+                let (Some(name), Some(n)) = (words.next(), words.next().and_then(|n| n.parse().ok())) else {
                     continue;
                 };
                 match name {
@@ -676,10 +649,7 @@ fn duration_ms(text: &str) -> Option<f64> {
 }
 
 fn mb(kb: Option<u64>) -> String {
-    kb.map_or_else(
-        || "n/a".to_owned(),
-        |kb| format!("{:.1}", kb as f64 / 1024.0),
-    )
+    kb.map_or_else(|| "n/a".to_owned(), |kb| format!("{:.1}", kb as f64 / 1024.0))
 }
 
 /// The markdown block: a heading with the circumstances, the table, the summary lines.
@@ -716,12 +686,7 @@ fn report(options: &Options, args: &[String], runs: &[DbRun]) -> String {
                     format!("{:.2}", r.p99_ms),
                     r.errors.describe(),
                 ),
-                Err(_) => (
-                    "wrk failed".to_owned(),
-                    "-".to_owned(),
-                    "-".to_owned(),
-                    "-".to_owned(),
-                ),
+                Err(_) => ("wrk failed".to_owned(), "-".to_owned(), "-".to_owned(), "-".to_owned()),
             };
             let _ = writeln!(
                 text,
@@ -753,27 +718,22 @@ fn report(options: &Options, args: &[String], runs: &[DbRun]) -> String {
 /// `abc1234` or `abc1234+dirty`; `unknown` outside a git checkout or before the first commit.
 fn git_revision() -> String {
     let root = util::workspace_root();
-    let Ok(rev) = util::run_captured(Command::new("git").arg("-C").arg(&root).args([
-        "rev-parse",
-        "--short",
-        "HEAD",
-    ])) else {
-        return "unknown".to_owned();
-    };
-    let dirty = util::run_captured(
+    let Ok(rev) = util::run_captured(
         Command::new("git")
             .arg("-C")
             .arg(&root)
-            .args(["status", "--porcelain"]),
-    )
-    .is_ok_and(|status| !status.trim().is_empty());
+            .args(["rev-parse", "--short", "HEAD"]),
+    ) else {
+        return "unknown".to_owned();
+    };
+    let dirty = util::run_captured(Command::new("git").arg("-C").arg(&root).args(["status", "--porcelain"]))
+        .is_ok_and(|status| !status.trim().is_empty());
     format!("{}{}", rev.trim(), if dirty { "+dirty" } else { "" })
 }
 
 fn append(path: &Path, block: &str) -> Result<(), String> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     OpenOptions::new()
         .create(true)
@@ -821,10 +781,7 @@ Transfer/sec:     10.06MB
                 timeout: 2
             }
         );
-        assert_eq!(
-            result.errors.describe(),
-            "17 (non-2xx 12, read 3, timeout 2)"
-        );
+        assert_eq!(result.errors.describe(), "17 (non-2xx 12, read 3, timeout 2)");
         assert!(parse_wrk("garbage").is_err());
     }
 

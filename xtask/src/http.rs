@@ -14,21 +14,15 @@ pub struct Response {
 }
 
 /// `GET path` on `addr` with extra `headers`; every step bounded by `timeout`.
-pub fn get(
-    addr: SocketAddr,
-    path: &str,
-    headers: &[(&str, &str)],
-    timeout: Duration,
-) -> Result<Response, String> {
-    let mut stream = TcpStream::connect_timeout(&addr, timeout)
-        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+pub fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)], timeout: Duration) -> Result<Response, String> {
+    let mut stream =
+        TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
     stream
         .set_read_timeout(Some(timeout))
         .and_then(|()| stream.set_write_timeout(Some(timeout)))
         .map_err(|e| format!("cannot set socket timeouts: {e}"))?;
 
-    let mut request =
-        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: */*\r\n");
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: */*\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -57,16 +51,11 @@ fn parse_response(raw: &[u8]) -> Result<Response, String> {
         .ok_or_else(|| format!("malformed status line {status_line:?}"))?;
     let chunked = lines.any(|line| {
         line.split_once(':').is_some_and(|(name, value)| {
-            name.trim().eq_ignore_ascii_case("transfer-encoding")
-                && value.to_ascii_lowercase().contains("chunked")
+            name.trim().eq_ignore_ascii_case("transfer-encoding") && value.to_ascii_lowercase().contains("chunked")
         })
     });
     let body = &raw[head_end + 4..];
-    let body = if chunked {
-        dechunk(body)?
-    } else {
-        body.to_vec()
-    };
+    let body = if chunked { dechunk(body)? } else { body.to_vec() };
     Ok(Response {
         status,
         body: String::from_utf8_lossy(&body).into_owned(),
@@ -80,8 +69,7 @@ fn dechunk(mut rest: &[u8]) -> Result<Vec<u8>, String> {
         let line_end = find(rest, b"\r\n").ok_or("truncated chunk size line")?;
         let size_line = String::from_utf8_lossy(&rest[..line_end]);
         let size_hex = size_line.split(';').next().unwrap_or_default().trim();
-        let size = usize::from_str_radix(size_hex, 16)
-            .map_err(|_| format!("bad chunk size {size_hex:?}"))?;
+        let size = usize::from_str_radix(size_hex, 16).map_err(|_| format!("bad chunk size {size_hex:?}"))?;
         rest = &rest[line_end + 2..];
         if size == 0 {
             return Ok(body);
@@ -93,9 +81,7 @@ fn dechunk(mut rest: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
+    haystack.windows(needle.len()).position(|window| window == needle)
 }
 
 /// The first `"key": "value"` string value in a JSON text, found by plain search (no
@@ -105,10 +91,7 @@ pub fn first_json_string(json: &str, key: &str) -> Option<String> {
     let mut from = 0;
     while let Some(pos) = json[from..].find(&quoted_key) {
         let after_key = &json[from + pos + quoted_key.len()..];
-        if let Some(value) = after_key
-            .trim_start()
-            .strip_prefix(':')
-            .map(str::trim_start)
+        if let Some(value) = after_key.trim_start().strip_prefix(':').map(str::trim_start)
             && let Some(value) = value.strip_prefix('"')
             && let Some(end) = value.find('"')
         {

@@ -305,13 +305,7 @@ impl Drop for PgCluster {
 /// `pg_ctl` arguments for a fast stop: immediate mode skips the shutdown checkpoint,
 /// nothing in the cluster is worth keeping.
 fn stop_args(data: &Path) -> Vec<OsString> {
-    vec![
-        "-D".into(),
-        data.into(),
-        "-m".into(),
-        "immediate".into(),
-        "stop".into(),
-    ]
+    vec!["-D".into(), data.into(), "-m".into(), "immediate".into(), "stop".into()]
 }
 
 /// `cargo xtask pg-check`: start a cluster, ask it something, stop it, and check that
@@ -339,10 +333,7 @@ pub fn check(args: &[String]) -> Result<ExitCode, String> {
     let stopping = Instant::now();
     drop(cluster);
     if dir.exists() {
-        return Err(format!(
-            "{} is still there after stopping the cluster",
-            dir.display()
-        ));
+        return Err(format!("{} is still there after stopping the cluster", dir.display()));
     }
     println!("stopped and removed in {:.1?}", stopping.elapsed());
     Ok(ExitCode::SUCCESS)

@@ -75,10 +75,7 @@ impl Browser {
         let chromium = find("PROSPEKT_CHROMIUM", "/usr/bin/chromium");
         let chromedriver = find("PROSPEKT_CHROMEDRIVER", "/usr/bin/chromedriver");
         match (chromium, chromedriver) {
-            (Ok(chromium), Ok(chromedriver)) => Ok(Self {
-                chromium,
-                chromedriver,
-            }),
+            (Ok(chromium), Ok(chromedriver)) => Ok(Self { chromium, chromedriver }),
             (Err(a), Err(b)) => Err(format!("{a}, {b}")),
             (Err(e), _) | (_, Err(e)) => Err(e),
         }
@@ -146,18 +143,12 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     if !selects_packages(&options.cargo_args) {
         cmd.arg("--workspace");
     }
-    cmd.arg("--locked")
-        .arg("--no-fail-fast")
-        .args(&options.cargo_args);
+    cmd.arg("--locked").arg("--no-fail-fast").args(&options.cargo_args);
 
     let mut skipped = Vec::new();
     match &postgres {
         Postgres::Cluster(cluster) => {
-            eprintln!(
-                "xtask: PostgreSQL at {} ({})",
-                cluster.url(),
-                cluster.dir().display()
-            );
+            eprintln!("xtask: PostgreSQL at {} ({})", cluster.url(), cluster.dir().display());
             cmd.env(PG_URL_VAR, cluster.url());
         }
         Postgres::External(url) => {
@@ -172,9 +163,7 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
                 "    to enable: apt-get install postgresql-15, or set ${}=/path/to/postgresql/bin,",
                 pg::PG_BIN_VAR
             ));
-            skipped.push(format!(
-                "               or point ${PG_URL_VAR} at a running server"
-            ));
+            skipped.push(format!("               or point ${PG_URL_VAR} at a running server"));
         }
     }
     match &browser {
@@ -224,9 +213,10 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
 
 /// Whether cargo arguments (before any `--` meant for the test binaries) pick packages.
 fn selects_packages(cargo_args: &[String]) -> bool {
-    cargo_args.iter().take_while(|arg| *arg != "--").any(|arg| {
-        arg == "-p" || arg.starts_with("--package") || (arg.starts_with("-p") && arg.len() > 2)
-    })
+    cargo_args
+        .iter()
+        .take_while(|arg| *arg != "--")
+        .any(|arg| arg == "-p" || arg.starts_with("--package") || (arg.starts_with("-p") && arg.len() > 2))
 }
 
 #[cfg(test)]
@@ -239,20 +229,9 @@ mod tests {
 
     #[test]
     fn parses_flags_and_passes_the_rest_through() {
-        let options = parse(&strings(&[
-            "--require-all",
-            "--",
-            "-p",
-            "x",
-            "--",
-            "--nocapture",
-        ]))
-        .unwrap();
+        let options = parse(&strings(&["--require-all", "--", "-p", "x", "--", "--nocapture"])).unwrap();
         assert!(options.require_all);
-        assert_eq!(
-            options.cargo_args,
-            strings(&["-p", "x", "--", "--nocapture"])
-        );
+        assert_eq!(options.cargo_args, strings(&["-p", "x", "--", "--nocapture"]));
         assert!(parse(&strings(&["--bogus"])).is_err());
     }
 

@@ -72,8 +72,8 @@ pub fn is_root() -> bool {
 /// port is used, so another process could grab it in between; on a developer machine
 /// that race is rare enough, and the failure it causes is loud (address in use).
 pub fn free_port() -> Result<u16, String> {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| format!("cannot bind a free port on 127.0.0.1: {e}"))?;
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot bind a free port on 127.0.0.1: {e}"))?;
     listener
         .local_addr()
         .map(|addr| addr.port())
@@ -84,10 +84,7 @@ pub fn free_port() -> Result<u16, String> {
 /// shell (`su -c`, the watchdog script).
 pub fn shell_quote(s: impl AsRef<OsStr>) -> String {
     let s = s.as_ref().to_string_lossy();
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
-    {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c)) {
         return s.into_owned();
     }
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -259,9 +256,7 @@ impl Watchdog {
         match spawned {
             Ok(child) => Some(Self { child }),
             Err(e) => {
-                eprintln!(
-                    "xtask: warning: cannot start the cleanup watchdog ({e}); after Ctrl-C, clean up by hand"
-                );
+                eprintln!("xtask: warning: cannot start the cleanup watchdog ({e}); after Ctrl-C, clean up by hand");
                 None
             }
         }

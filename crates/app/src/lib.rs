@@ -14,6 +14,7 @@ pub mod counterparties;
 mod error;
 pub mod org;
 pub mod policy;
+pub mod search;
 pub mod users;
 
 use prospekt_storage::Db;

@@ -43,6 +43,7 @@ pub mod identifiers;
 pub mod ids;
 pub mod money;
 pub mod role;
+pub mod search;
 
 pub use error::FieldError;
 pub use money::Money;

@@ -19,7 +19,12 @@ use crate::demo::{self, DemoSize};
 pub const DEMO_PASSWORD: &str = "prospekt";
 
 #[derive(Parser, Debug)]
-#[command(name = "prospekt", version, about = "Prospekt — B2B sales CRM", propagate_version = true)]
+#[command(
+    name = "prospekt",
+    version,
+    about = "Prospekt — B2B sales CRM",
+    propagate_version = true
+)]
 struct Cli {
     /// Database URL: sqlite://FILE (created on first run) or postgres://USER:PASS@HOST:PORT/DB.
     #[arg(long, global = true, env = "PROSPEKT_DB", default_value = "sqlite://prospekt.db")]
@@ -136,12 +141,21 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
                 e.exit();
             }
             // One line naming the problem, not clap's multi-line usage block.
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
             eprintln!("prospekt: {first} (see prospekt --help)");
             return ExitCode::from(2);
         }
@@ -166,7 +180,11 @@ pub fn main() -> ExitCode {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PROSPEKT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
 }
 
 async fn open(db: &str) -> anyhow::Result<(Db, DbUrl)> {
@@ -177,7 +195,11 @@ async fn open(db: &str) -> anyhow::Result<(Db, DbUrl)> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { bind, demo, secure_cookies } => serve(&cli.db, &bind, demo, secure_cookies).await,
+        Command::Serve {
+            bind,
+            demo,
+            secure_cookies,
+        } => serve(&cli.db, &bind, demo, secure_cookies).await,
         Command::Migrate => {
             let (db, url) = open(&cli.db).await?;
             let version = db.schema_version().await?;
@@ -188,7 +210,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let (db, _) = open(&cli.db).await?;
             run_demo(&db, size.into(), seed).await
         }
-        Command::User { command: UserCommand::Add { login, role, name, password_stdin } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    login,
+                    role,
+                    name,
+                    password_stdin,
+                },
+        } => {
             let role: Role = role.parse().map_err(|_| {
                 let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
                 anyhow::anyhow!("unknown role {role:?}: expected one of {}", names.join(", "))
@@ -196,8 +226,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = read_password(password_stdin)?;
             let (db, _) = open(&cli.db).await?;
             let app = App::new(db);
-            let added =
-                app.add_user(&AddUser { login: &login, display_name: name.as_deref(), role, password: Some(&password) }).await;
+            let added = app
+                .add_user(&AddUser {
+                    login: &login,
+                    display_name: name.as_deref(),
+                    role,
+                    password: Some(&password),
+                })
+                .await;
             match added {
                 Ok(id) => {
                     println!("user {login} ({role}) created, id {id}");
@@ -205,7 +241,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Err(prospekt_app::AppError::Duplicate { .. }) => bail!("user {login:?} already exists"),
                 Err(prospekt_app::AppError::Invalid(e)) if e.code == "password_too_short" => {
-                    bail!("the password is too short: at least {} characters", prospekt_app::auth::MIN_PASSWORD_LEN)
+                    bail!(
+                        "the password is too short: at least {} characters",
+                        prospekt_app::auth::MIN_PASSWORD_LEN
+                    )
                 }
                 Err(prospekt_app::AppError::Invalid(e)) if e.field == "login" => {
                     bail!("invalid login {login:?}: 2–64 Latin letters, digits, '.', '_' or '-'")
@@ -213,7 +252,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Err(e) => Err(e.into()),
             }
         }
-        Command::Token { command: TokenCommand::Create { login, name, expires_days } } => {
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    login,
+                    name,
+                    expires_days,
+                },
+        } => {
             let (db, _) = open(&cli.db).await?;
             let app = App::new(db);
             let valid_for = expires_days.map(|d| chrono::Duration::days(i64::from(d)));
@@ -223,7 +269,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("{}", token.secret);
                     Ok(())
                 }
-                Err(prospekt_app::AppError::Invalid(e)) if e.code == "unknown_login" => bail!("no user with login {login:?}"),
+                Err(prospekt_app::AppError::Invalid(e)) if e.code == "unknown_login" => {
+                    bail!("no user with login {login:?}")
+                }
                 Err(e) => Err(e.into()),
             }
         }
@@ -235,10 +283,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if !from_stdin && stdin.is_terminal() {
-        bail!("pass the password on standard input with --password-stdin (e.g. printf '%s' \"$PW\" | prospekt user add … --password-stdin)");
+        bail!(
+            "pass the password on standard input with --password-stdin (e.g. printf '%s' \"$PW\" | prospekt user add … --password-stdin)"
+        );
     }
     let mut input = String::new();
-    stdin.lock().read_to_string(&mut input).context("reading the password from standard input")?;
+    stdin
+        .lock()
+        .read_to_string(&mut input)
+        .context("reading the password from standard input")?;
     let password = input.lines().next().unwrap_or("").to_owned();
     if password.is_empty() {
         bail!("no password on standard input");
@@ -291,8 +344,9 @@ fn print_demo_logins(report: &demo::DemoReport) {
 }
 
 async fn serve(db: &str, bind: &str, with_demo: bool, secure_cookies: bool) -> anyhow::Result<()> {
-    let addr: SocketAddr =
-        bind.parse().map_err(|_| anyhow::anyhow!("invalid bind address {bind:?}: expected HOST:PORT, e.g. 127.0.0.1:8080"))?;
+    let addr: SocketAddr = bind
+        .parse()
+        .map_err(|_| anyhow::anyhow!("invalid bind address {bind:?}: expected HOST:PORT, e.g. 127.0.0.1:8080"))?;
     let (db, url) = open(db).await?;
     if with_demo {
         if prospekt_storage::repo::users::count(&db).await? == 0 {
@@ -363,6 +417,11 @@ async fn backup(db: &str, to: &std::path::Path) -> anyhow::Result<()> {
         }
     }
     let size = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
-    eprintln!("backup written to {} ({} bytes) in {:.1} s", to.display(), size, started.elapsed().as_secs_f64());
+    eprintln!(
+        "backup written to {} ({} bytes) in {:.1} s",
+        to.display(),
+        size,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -26,18 +26,28 @@ pub async fn run(db: &str, reads: u32, logins: u32) -> anyhow::Result<()> {
     let (owner, id) = counterparties::sample_owned(&db)
         .await?
         .context("the database has no counterparty with an owner: run `prospekt demo` first")?;
-    let login = prospekt_storage::repo::users::by_id(&db, owner).await?.context("owner not found")?.login;
+    let login = prospekt_storage::repo::users::by_id(&db, owner)
+        .await?
+        .context("owner not found")?
+        .login;
 
     // Login latency: the demo users' password.
     let mut times = Vec::new();
     for _ in 0..logins {
         let t = Instant::now();
-        let (_, secret) = app.login(&login, crate::cli::DEMO_PASSWORD, None).await.context("demo login failed")?;
+        let (_, secret) = app
+            .login(&login, crate::cli::DEMO_PASSWORD, None)
+            .await
+            .context("demo login failed")?;
         times.push(t.elapsed());
         app.logout(&secret).await?;
     }
     times.sort();
-    println!("login ({logins} sequential, argon2id m=19456 KiB t=2 p=1): p50 {:.1} ms, p99 {:.1} ms", pct(&times, 0.5), pct(&times, 0.99));
+    println!(
+        "login ({logins} sequential, argon2id m=19456 KiB t=2 p=1): p50 {:.1} ms, p99 {:.1} ms",
+        pct(&times, 0.5),
+        pct(&times, 0.99)
+    );
 
     let (actor, _) = app.login(&login, crate::cli::DEMO_PASSWORD, None).await?;
     let cid = CounterpartyId::from_uuid(id);

@@ -51,8 +51,14 @@ fn an_unknown_flag_is_named_in_one_line() {
 
 #[test]
 fn a_malformed_database_url_is_named_in_one_line() {
-    assert_one_line_failure(&prospekt(&["migrate", "--db", "mysql://x/y"], None), "unsupported database URL");
-    assert_one_line_failure(&prospekt(&["migrate", "--db", "postgres://u:pw@127.0.0.1:notaport/db"], None), "malformed");
+    assert_one_line_failure(
+        &prospekt(&["migrate", "--db", "mysql://x/y"], None),
+        "unsupported database URL",
+    );
+    assert_one_line_failure(
+        &prospekt(&["migrate", "--db", "postgres://u:pw@127.0.0.1:notaport/db"], None),
+        "malformed",
+    );
 }
 
 #[test]
@@ -82,20 +88,75 @@ fn user_add_token_create_migrate_and_backup_work_end_to_end() {
     assert!(m.status.success(), "{}", stderr(&m));
     assert!(String::from_utf8_lossy(&m.stdout).contains("schema is at version"));
 
-    let add = prospekt(&["user", "add", "--db", &db, "--login", "admin", "--role", "administrator", "--password-stdin"], Some("s3cret-pass\n"));
+    let add = prospekt(
+        &[
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--login",
+            "admin",
+            "--role",
+            "administrator",
+            "--password-stdin",
+        ],
+        Some("s3cret-pass\n"),
+    );
     assert!(add.status.success(), "{}", stderr(&add));
-    let again = prospekt(&["user", "add", "--db", &db, "--login", "admin", "--role", "administrator", "--password-stdin"], Some("s3cret-pass\n"));
+    let again = prospekt(
+        &[
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--login",
+            "admin",
+            "--role",
+            "administrator",
+            "--password-stdin",
+        ],
+        Some("s3cret-pass\n"),
+    );
     assert_one_line_failure(&again, "already exists");
-    let bad_role = prospekt(&["user", "add", "--db", &db, "--login", "x1", "--role", "boss", "--password-stdin"], Some("s3cret-pass\n"));
+    let bad_role = prospekt(
+        &[
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--login",
+            "x1",
+            "--role",
+            "boss",
+            "--password-stdin",
+        ],
+        Some("s3cret-pass\n"),
+    );
     assert_one_line_failure(&bad_role, "unknown role");
-    let short = prospekt(&["user", "add", "--db", &db, "--login", "x2", "--role", "manager", "--password-stdin"], Some("short\n"));
+    let short = prospekt(
+        &[
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--login",
+            "x2",
+            "--role",
+            "manager",
+            "--password-stdin",
+        ],
+        Some("short\n"),
+    );
     assert_one_line_failure(&short, "too short");
 
     let token = prospekt(&["token", "create", "--db", &db, "--login", "admin"], None);
     assert!(token.status.success(), "{}", stderr(&token));
     let secret = String::from_utf8_lossy(&token.stdout).trim().to_owned();
     assert!(secret.starts_with("pkt_") && secret.len() > 40, "{secret}");
-    assert_one_line_failure(&prospekt(&["token", "create", "--db", &db, "--login", "ghost"], None), "no user");
+    assert_one_line_failure(
+        &prospekt(&["token", "create", "--db", &db, "--login", "ghost"], None),
+        "no user",
+    );
 
     let backup = dir.join("copy.db");
     let b = prospekt(&["backup", "--db", &db, "--to", backup.to_str().unwrap()], None);
@@ -104,6 +165,9 @@ fn user_add_token_create_migrate_and_backup_work_end_to_end() {
     let copy = format!("sqlite://{}", backup.display());
     let t2 = prospekt(&["token", "create", "--db", &copy, "--login", "admin"], None);
     assert!(t2.status.success(), "the backup must contain the user: {}", stderr(&t2));
-    assert_one_line_failure(&prospekt(&["backup", "--db", &db, "--to", backup.to_str().unwrap()], None), "already exists");
+    assert_one_line_failure(
+        &prospekt(&["backup", "--db", &db, "--to", backup.to_str().unwrap()], None),
+        "already exists",
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -30,13 +30,22 @@ async fn a_manager_reads_own_counterparty_and_gets_404_for_anothers(app: TestApp
 
     let res = app.get(&format!("/api/v1/counterparties/{other}"), &anna.token).await;
     assert_eq!(res.status(), 404, "another manager's client must not leak");
-    let missing = app.get(&format!("/api/v1/counterparties/{}", Uuid::now_v7()), &anna.token).await;
-    assert_eq!(missing.text().await.unwrap(), res.text().await.unwrap(), "out of scope looks exactly like missing");
+    let missing = app
+        .get(&format!("/api/v1/counterparties/{}", Uuid::now_v7()), &anna.token)
+        .await;
+    assert_eq!(
+        missing.text().await.unwrap(),
+        res.text().await.unwrap(),
+        "out of scope looks exactly like missing"
+    );
 
     let bad = app.get("/api/v1/counterparties/not-a-uuid", &anna.token).await;
     assert_eq!(bad.status(), 422);
     let body: Value = bad.json().await.unwrap();
-    assert_eq!((body["error"]["code"].as_str(), body["error"]["field"].as_str()), (Some("invalid_id"), Some("id")));
+    assert_eq!(
+        (body["error"]["code"].as_str(), body["error"]["field"].as_str()),
+        (Some("invalid_id"), Some("id"))
+    );
 }
 
 async fn a_head_lists_the_department_only(app: TestApp) {
@@ -49,11 +58,26 @@ async fn a_head_lists_the_department_only(app: TestApp) {
     app.counterparty("Гамма", None, Some(f.department_b)).await;
 
     let names = |v: Value| -> Vec<String> {
-        v["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap().to_owned()).collect()
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect()
     };
-    let head_view: Value = app.get("/api/v1/counterparties", &head.token).await.json().await.unwrap();
+    let head_view: Value = app
+        .get("/api/v1/counterparties", &head.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(names(head_view), ["Альфа", "Бета"]);
-    let director_view: Value = app.get("/api/v1/counterparties", &director.token).await.json().await.unwrap();
+    let director_view: Value = app
+        .get("/api/v1/counterparties", &director.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(names(director_view), ["Альфа", "Бета", "Гамма"]);
     let manager_view: Value = app.get("/api/v1/counterparties", &m.token).await.json().await.unwrap();
     assert_eq!(names(manager_view), ["Альфа"]);
@@ -74,7 +98,10 @@ async fn the_list_pages_by_cursor_without_gaps_or_repeats(app: TestApp) {
         };
         let page: Value = app.get(&path, &director.token).await.json().await.unwrap();
         for item in page["items"].as_array().unwrap() {
-            seen.push((item["name"].as_str().unwrap().to_owned(), item["id"].as_str().unwrap().to_owned()));
+            seen.push((
+                item["name"].as_str().unwrap().to_owned(),
+                item["id"].as_str().unwrap().to_owned(),
+            ));
         }
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),

@@ -61,12 +61,17 @@ pub async fn fresh_db_url(backend: Backend) -> Option<(String, Option<PathBuf>)>
         Backend::Postgres => {
             let admin = pg_admin_url()?;
             let name = format!("t_{}", Uuid::now_v7().simple());
-            let db = Db::connect(&DbUrl::parse(&admin).expect("admin url")).await.expect("connect admin");
+            let db = Db::connect(&DbUrl::parse(&admin).expect("admin url"))
+                .await
+                .expect("connect admin");
             db_run!(&db, pool => {
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await.expect("create db");
             });
             db.close().await;
-            let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).expect("admin url has a path");
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .expect("admin url has a path");
             Some((format!("{base}/{name}"), None))
         }
     }
@@ -86,8 +91,18 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         })
         .await;
     });
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    Some(TestApp { base: format!("http://{addr}"), db, app, http, _shutdown: tx, dir })
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    Some(TestApp {
+        base: format!("http://{addr}"),
+        db,
+        app,
+        http,
+        _shutdown: tx,
+        dir,
+    })
 }
 
 /// Records created directly in storage for a test (the write APIs arrive with later issues).
@@ -115,7 +130,10 @@ impl TestApp {
                     .bind(id).bind(name).bind(now).execute(pool).await.expect("department");
             });
         }
-        Fixture { department_a: a, department_b: b }
+        Fixture {
+            department_a: a,
+            department_b: b,
+        }
     }
 
     /// A user with a role and department, a password "password1" and an API token.
@@ -180,7 +198,12 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
-        self.http.get(self.url(path)).bearer_auth(token).send().await.expect("request")
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
     }
 }
 
@@ -209,4 +232,59 @@ macro_rules! on_both_databases {
             )*
         }
     };
+}
+
+/// A counterparty with the identifiers and contact details a test chooses (search tests).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CounterpartySeed<'a> {
+    pub name: &'a str,
+    pub inn: Option<&'a str>,
+    pub ogrn: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub owner: Option<Uuid>,
+    pub department: Option<Uuid>,
+}
+
+impl TestApp {
+    /// A legal-entity counterparty as the seed describes, with the search key the
+    /// application would store (folded name and INN).
+    pub async fn counterparty_with(&self, c: CounterpartySeed<'_>) -> Uuid {
+        let id = Uuid::now_v7();
+        let now = Utc::now().trunc_subsecs(6);
+        let key = prospekt_domain::counterparty::search_key(&[c.name, c.inn.unwrap_or("")]);
+        db_run!(&self.db, pool => {
+            sqlx::query(
+                "INSERT INTO counterparties (id, kind, name, full_name, inn, ogrn, search_key, status, tier, owner_id, \
+                 department_id, city, phone, email, payment_terms_days, credit_limit, version, created_at, updated_at) \
+                 VALUES ($1, 'legal_entity', $2, $2, $3, $4, $5, 'client', 'regular', $6, $7, $8, $9, $10, 0, 0, 1, $11, $11)",
+            )
+            .bind(id).bind(c.name).bind(c.inn).bind(c.ogrn).bind(key).bind(c.owner).bind(c.department)
+            .bind(c.city).bind(c.phone).bind(c.email).bind(now)
+            .execute(pool).await.expect("counterparty");
+        });
+        id
+    }
+
+    /// A contact person with a phone (E.164) and e-mail, and the search key the application
+    /// would store.
+    pub async fn contact_with(
+        &self,
+        counterparty: Uuid,
+        full_name: &str,
+        phone: Option<&str>,
+        email: Option<&str>,
+    ) -> Uuid {
+        let id = Uuid::now_v7();
+        let now = Utc::now().trunc_subsecs(6);
+        let key = prospekt_domain::counterparty::search_key(&[full_name]);
+        db_run!(&self.db, pool => {
+            sqlx::query("INSERT INTO contacts (id, counterparty_id, full_name, phone, email, search_key, version, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)")
+                .bind(id).bind(counterparty).bind(full_name).bind(phone).bind(email).bind(key).bind(now)
+                .execute(pool).await.expect("contact");
+        });
+        id
+    }
 }

@@ -2,8 +2,9 @@
 
 mod authz;
 mod clients;
+mod counterparties;
 mod helpers;
 mod platform;
+mod search;
 mod security;
-mod counterparties;
 mod storage;

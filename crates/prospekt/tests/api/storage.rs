@@ -12,8 +12,12 @@ crate::on_both_databases!(
 async fn the_audit_log_refuses_updates_and_deletes(app: TestApp) {
     app.user("auditor", "administrator", None).await;
     let entries = prospekt_storage::repo::audit::recent(&app.db, None, 10).await.unwrap();
-    assert!(entries.iter().any(|e| e.action == "create" && e.entity == "user"), "user creation is audited");
-    let update = db_run!(&app.db, pool => sqlx::query("UPDATE audit_log SET action = 'x'").execute(pool).await.map(|_| ()));
+    assert!(
+        entries.iter().any(|e| e.action == "create" && e.entity == "user"),
+        "user creation is audited"
+    );
+    let update =
+        db_run!(&app.db, pool => sqlx::query("UPDATE audit_log SET action = 'x'").execute(pool).await.map(|_| ()));
     assert!(update.is_err(), "UPDATE on the audit log must fail");
     let delete = db_run!(&app.db, pool => sqlx::query("DELETE FROM audit_log").execute(pool).await.map(|_| ()));
     assert!(delete.is_err(), "DELETE on the audit log must fail");
@@ -22,13 +26,21 @@ async fn the_audit_log_refuses_updates_and_deletes(app: TestApp) {
 async fn issuing_a_token_is_audited_in_the_same_transaction(app: TestApp) {
     app.user("tok", "manager", None).await;
     let entries = prospekt_storage::repo::audit::recent(&app.db, None, 10).await.unwrap();
-    let issue = entries.iter().find(|e| e.action == "token_issue").expect("token issue audited");
+    let issue = entries
+        .iter()
+        .find(|e| e.action == "token_issue")
+        .expect("token issue audited");
     assert!(issue.changes.contains("\"tok\""));
-    assert!(!issue.changes.contains("pkt_"), "the secret never reaches the audit log");
+    assert!(
+        !issue.changes.contains("pkt_"),
+        "the secret never reaches the audit log"
+    );
 }
 
 async fn newer_schema_is_refused(backend: Backend) {
-    let Some((url, dir)) = fresh_db_url(backend).await else { return };
+    let Some((url, dir)) = fresh_db_url(backend).await else {
+        return;
+    };
     let parsed = DbUrl::parse(&url).unwrap();
     let db = Db::open(&parsed).await.unwrap();
     db_run!(&db, pool => {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod contacts;
 pub mod counterparties;
 pub mod org;
+pub mod search;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

@@ -7,6 +7,7 @@ pub mod counterparties;
 pub mod json;
 pub mod me;
 pub mod org;
+pub mod search;
 pub mod session;
 pub mod tokens;
 pub mod users;
@@ -56,6 +57,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(absences::router())
         .merge(tokens::router())
         .merge(audit::router())
+        .merge(search::router())
 }
 
 /// For PATCH bodies: distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).

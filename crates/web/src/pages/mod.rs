@@ -41,12 +41,14 @@ macro_rules! page {
 }
 
 mod clients;
+mod search;
 mod security;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(security::router())
         .merge(clients::router())
+        .merge(search::router())
         .route("/", get(home))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))

@@ -1,0 +1,242 @@
+//! One search box over counterparties and contacts, within the actor's reach.
+//!
+//! The query is read by `prospekt_domain::search`; candidates come from storage through
+//! indexes, filtered by the actor's scope; the domain scores them and the best are kept.
+//!
+//! Name queries run in rounds — exact words, then word beginnings, then inner parts and
+//! typos — and stop as soon as a round yields enough hits. Each lookup returns at most
+//! [`MAX_CANDIDATES`] records in index order, so without rounds a common prefix could fill
+//! the candidates and push an exactly named client out of sight. Typo candidates are looked
+//! up in the vocabulary only when the first rounds did not find enough.
+
+use std::collections::HashMap;
+
+use prospekt_domain::search::{
+    Candidate, Expansion, HitKind, Query, is_number, max_typos, parse_query, rank_order, score,
+};
+use prospekt_storage::repo::Scope;
+use prospekt_storage::repo::search::{
+    self as repo, IdentifierLookup, MAX_CANDIDATES, SearchRow, VocabularyWord, WordGroup, is_portfolio,
+};
+use uuid::Uuid;
+
+use crate::{Actor, App, AppError};
+
+/// Hits returned when the caller does not say.
+pub const DEFAULT_LIMIT: i64 = 20;
+/// The most hits one search returns.
+pub const MAX_LIMIT: i64 = 200;
+
+/// Vocabulary words fetched per query word and kind of lookup (prefix, inner part, typo).
+const VOCABULARY_LIMIT: i64 = 64;
+/// Candidates per kind of record in a portfolio (a manager's scope), found in one pass: the
+/// records are checked one by one anyway, so rounds would only repeat the scan.
+const PORTFOLIO_CANDIDATES: i64 = 1000;
+
+/// One search result.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub kind: HitKind,
+    pub id: Uuid,
+    /// The counterparty itself, or the contact's counterparty (the card to open).
+    pub counterparty_id: Uuid,
+    pub name: String,
+    /// For a contact: its counterparty's name.
+    pub counterparty_name: Option<String>,
+    pub inn: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub city: Option<String>,
+    /// Higher is better; identifiers (1000 exact INN … 400 phone prefix) above names (≤ ~115).
+    pub score: u32,
+}
+
+/// Candidates collected across lookups, scored once, one entry per record.
+struct Found<'q> {
+    query: &'q Query,
+    hits: HashMap<(HitKind, Uuid), (u32, SearchRow)>,
+}
+
+impl<'q> Found<'q> {
+    fn new(query: &'q Query) -> Self {
+        Found {
+            query,
+            hits: HashMap::new(),
+        }
+    }
+
+    fn add(&mut self, rows: Vec<SearchRow>) {
+        for row in rows {
+            let kind = row.hit_kind();
+            let candidate = Candidate {
+                kind,
+                name: &row.name,
+                inn: row.inn.as_deref(),
+                ogrn: row.ogrn.as_deref(),
+                phone: row.phone.as_deref(),
+                email: row.email.as_deref(),
+                archived: row.archived,
+            };
+            // Storage may over-fetch (LIKE finds words inside words); the ranking decides.
+            if let Some(s) = score(self.query, &candidate) {
+                self.hits.entry((kind, row.id)).or_insert((s, row));
+            }
+        }
+    }
+
+    fn count(&self, kind: HitKind) -> i64 {
+        self.hits.keys().filter(|(k, _)| *k == kind).count() as i64
+    }
+
+    fn into_hits(self, limit: i64) -> Vec<SearchHit> {
+        let mut hits: Vec<SearchHit> = self
+            .hits
+            .into_iter()
+            .map(|((kind, id), (score, r))| SearchHit {
+                kind,
+                id,
+                counterparty_id: r.counterparty_id,
+                name: r.name,
+                counterparty_name: r.counterparty_name,
+                inn: r.inn,
+                phone: r.phone,
+                email: r.email,
+                city: r.city,
+                score,
+            })
+            .collect();
+        hits.sort_by(|a, b| {
+            rank_order((a.score, a.kind, &a.name), (b.score, b.kind, &b.name)).then_with(|| a.id.cmp(&b.id))
+        });
+        hits.truncate(usize::try_from(limit).unwrap_or(0));
+        hits
+    }
+}
+
+const KINDS: [HitKind; 2] = [HitKind::Counterparty, HitKind::Contact];
+
+impl App {
+    /// Counterparties and contacts within the actor's reach matching `q` (a name with or
+    /// without typos, an INN/OGRN/phone or its beginning, an e-mail), best first, at most
+    /// `limit` (clamped to 1..=[`MAX_LIMIT`]). A query shorter than two characters is refused
+    /// with a field error on `q`.
+    pub async fn search(&self, actor: &Actor, q: &str, limit: i64) -> Result<Vec<SearchHit>, AppError> {
+        let query = parse_query(q)?;
+        let limit = limit.clamp(1, MAX_LIMIT);
+        let scope = self.access(actor).await?.scope;
+        let mut found = Found::new(&query);
+        match &query {
+            Query::Identifier(id) => {
+                let phones = id.phone_prefixes();
+                let lookup = IdentifierLookup {
+                    inn_prefix: id.inn_prefix(),
+                    ogrn_prefix: id.ogrn_prefix(),
+                    phone_prefixes: &phones,
+                    email_prefix: None,
+                };
+                // Also a number that is a word of a name ("Стройресурс-2000").
+                let as_word = [WordGroup {
+                    word: id.digits.clone(),
+                    alternatives: vec![id.digits.clone()],
+                }];
+                for kind in KINDS {
+                    found.add(repo::by_identifier(self.db(), &scope, kind, &lookup, MAX_CANDIDATES).await?);
+                    found.add(repo::by_words(self.db(), &scope, kind, &as_word, MAX_CANDIDATES).await?);
+                }
+            }
+            Query::Email(e) => {
+                let lookup = IdentifierLookup {
+                    email_prefix: Some(e),
+                    ..Default::default()
+                };
+                for kind in KINDS {
+                    found.add(repo::by_identifier(self.db(), &scope, kind, &lookup, MAX_CANDIDATES).await?);
+                }
+            }
+            Query::Words(words) => self.search_words(words, &scope, limit, &mut found).await?,
+        }
+        Ok(found.into_hits(limit))
+    }
+
+    async fn search_words(
+        &self,
+        words: &[String],
+        scope: &Scope,
+        limit: i64,
+        found: &mut Found<'_>,
+    ) -> Result<(), AppError> {
+        // Single letters (initials) are too unselective to look up; the ranking checks them.
+        let looked_up: Vec<&String> = words.iter().filter(|w| w.chars().count() >= 2).collect();
+        if looked_up.is_empty() {
+            return Ok(());
+        }
+        // Vocabulary words that may stand for each query word, per kind of record: only words
+        // that occur in a table are looked up in it.
+        let mut vocabulary: Vec<Vec<VocabularyWord>> = Vec::with_capacity(looked_up.len());
+        for w in &looked_up {
+            vocabulary.push(if is_number(w) {
+                // Numbers are not in the vocabulary; as a word they must match exactly.
+                KINDS.iter().map(|k| (*k, (*w).clone())).collect()
+            } else {
+                repo::vocabulary_prefixed(self.db(), w, VOCABULARY_LIMIT).await?
+            });
+        }
+        // A portfolio is scanned record by record whatever the words, so one pass with every
+        // alternative replaces the rounds.
+        let (rounds, candidates): (&[u8], i64) = if is_portfolio(scope) {
+            (&[2], PORTFOLIO_CANDIDATES)
+        } else {
+            (&[0, 1, 2], MAX_CANDIDATES)
+        };
+        let mut previous: [Option<Vec<WordGroup>>; 2] = [None, None];
+        for &round in rounds {
+            if round == 2 {
+                self.widen(&looked_up, &mut vocabulary).await?;
+            }
+            for (k, kind) in KINDS.into_iter().enumerate() {
+                if found.count(kind) >= limit {
+                    continue;
+                }
+                // A number constrains only the exact round: later it may also be the beginning
+                // of an INN or a phone, which the ranking checks but the word index cannot.
+                let groups: Vec<WordGroup> = looked_up
+                    .iter()
+                    .zip(&vocabulary)
+                    .filter(|(w, _)| round == 0 || !is_number(w))
+                    .map(|(w, vocab)| {
+                        let of_kind = vocab.iter().filter(|(vk, _)| *vk == kind).map(|(_, v)| v.clone());
+                        WordGroup {
+                            word: (*w).clone(),
+                            alternatives: Expansion::new(w, of_kind).for_round(round),
+                        }
+                    })
+                    .collect();
+                let unusable = groups.is_empty() || groups.iter().any(|g| g.alternatives.is_empty());
+                if unusable || previous[k].as_ref() == Some(&groups) {
+                    continue;
+                }
+                found.add(repo::by_words(self.db(), scope, kind, &groups, candidates).await?);
+                previous[k] = Some(groups);
+            }
+            if KINDS.iter().all(|k| found.count(*k) >= limit) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds, for each query word, vocabulary words containing it and words resembling it
+    /// (typo candidates).
+    async fn widen(&self, words: &[&String], vocabulary: &mut [Vec<VocabularyWord>]) -> Result<(), AppError> {
+        for (w, vocab) in words.iter().zip(vocabulary.iter_mut()) {
+            if is_number(w) {
+                continue;
+            }
+            vocab.extend(repo::vocabulary_containing(self.db(), w, VOCABULARY_LIMIT).await?);
+            if max_typos(w.chars().count()) > 0 {
+                vocab.extend(repo::vocabulary_similar(self.db(), w, VOCABULARY_LIMIT).await?);
+            }
+        }
+        Ok(())
+    }
+}
