@@ -55,7 +55,7 @@ const ENDPOINTS: &[Endpoint] = &[
         auth: true,
     },
     Endpoint {
-        path: "/api/v1/search?q=7707",
+        path: "/api/v1/search?q=7710",
         auth: true,
     },
     Endpoint {

@@ -16,7 +16,7 @@ use prospekt_domain::search::{
 };
 use prospekt_storage::repo::Scope;
 use prospekt_storage::repo::search::{
-    self as repo, IdentifierLookup, MAX_CANDIDATES, SearchRow, VocabularyWord, WordGroup, is_portfolio,
+    self as repo, IdentifierLookup, MAX_CANDIDATES, SearchRow, VocabularyWord, is_portfolio,
 };
 use uuid::Uuid;
 
@@ -29,9 +29,6 @@ pub const MAX_LIMIT: i64 = 200;
 
 /// Vocabulary words fetched per query word and kind of lookup (prefix, inner part, typo).
 const VOCABULARY_LIMIT: i64 = 64;
-/// Candidates per kind of record in a portfolio (a manager's scope), found in one pass: the
-/// records are checked one by one anyway, so rounds would only repeat the scan.
-const PORTFOLIO_CANDIDATES: i64 = 1000;
 
 /// One search result.
 #[derive(Debug, Clone)]
@@ -124,6 +121,15 @@ impl App {
         let query = parse_query(q)?;
         let limit = limit.clamp(1, MAX_LIMIT);
         let scope = self.access(actor).await?.scope;
+        // Lookups walk index hits until enough are in scope. In a manager's portfolio only
+        // about one hit in a hundred is, so there fewer candidates keep a common word or a
+        // short prefix cheap; the rounds below still put exact words before prefixes before
+        // typos. Elsewhere more candidates give the ranking more to choose from.
+        let candidates = if is_portfolio(&scope) {
+            limit
+        } else {
+            MAX_CANDIDATES.max(limit)
+        };
         let mut found = Found::new(&query);
         match &query {
             Query::Identifier(id) => {
@@ -135,13 +141,10 @@ impl App {
                     email_prefix: None,
                 };
                 // Also a number that is a word of a name ("Стройресурс-2000").
-                let as_word = [WordGroup {
-                    word: id.digits.clone(),
-                    alternatives: vec![id.digits.clone()],
-                }];
+                let as_word = [vec![id.digits.clone()]];
                 for kind in KINDS {
-                    found.add(repo::by_identifier(self.db(), &scope, kind, &lookup, MAX_CANDIDATES).await?);
-                    found.add(repo::by_words(self.db(), &scope, kind, &as_word, MAX_CANDIDATES).await?);
+                    found.add(repo::by_identifier(self.db(), &scope, kind, &lookup, candidates).await?);
+                    found.add(repo::by_words(self.db(), &scope, kind, &as_word, candidates).await?);
                 }
             }
             Query::Email(e) => {
@@ -150,10 +153,10 @@ impl App {
                     ..Default::default()
                 };
                 for kind in KINDS {
-                    found.add(repo::by_identifier(self.db(), &scope, kind, &lookup, MAX_CANDIDATES).await?);
+                    found.add(repo::by_identifier(self.db(), &scope, kind, &lookup, candidates).await?);
                 }
             }
-            Query::Words(words) => self.search_words(words, &scope, limit, &mut found).await?,
+            Query::Words(words) => self.search_words(words, &scope, limit, candidates, &mut found).await?,
         }
         Ok(found.into_hits(limit))
     }
@@ -163,6 +166,7 @@ impl App {
         words: &[String],
         scope: &Scope,
         limit: i64,
+        candidates: i64,
         found: &mut Found<'_>,
     ) -> Result<(), AppError> {
         // Single letters (initials) are too unselective to look up; the ranking checks them.
@@ -181,15 +185,8 @@ impl App {
                 repo::vocabulary_prefixed(self.db(), w, VOCABULARY_LIMIT).await?
             });
         }
-        // A portfolio is scanned record by record whatever the words, so one pass with every
-        // alternative replaces the rounds.
-        let (rounds, candidates): (&[u8], i64) = if is_portfolio(scope) {
-            (&[2], PORTFOLIO_CANDIDATES)
-        } else {
-            (&[0, 1, 2], MAX_CANDIDATES)
-        };
-        let mut previous: [Option<Vec<WordGroup>>; 2] = [None, None];
-        for &round in rounds {
+        let mut previous: [Option<Vec<Vec<String>>>; 2] = [None, None];
+        for round in 0..=2u8 {
             if round == 2 {
                 self.widen(&looked_up, &mut vocabulary).await?;
             }
@@ -199,20 +196,16 @@ impl App {
                 }
                 // A number constrains only the exact round: later it may also be the beginning
                 // of an INN or a phone, which the ranking checks but the word index cannot.
-                let groups: Vec<WordGroup> = looked_up
+                let groups: Vec<Vec<String>> = looked_up
                     .iter()
                     .zip(&vocabulary)
                     .filter(|(w, _)| round == 0 || !is_number(w))
                     .map(|(w, vocab)| {
                         let of_kind = vocab.iter().filter(|(vk, _)| *vk == kind).map(|(_, v)| v.clone());
-                        WordGroup {
-                            word: (*w).clone(),
-                            alternatives: Expansion::new(w, of_kind).for_round(round),
-                        }
+                        Expansion::new(w, of_kind).for_round(round)
                     })
                     .collect();
-                let unusable = groups.is_empty() || groups.iter().any(|g| g.alternatives.is_empty());
-                if unusable || previous[k].as_ref() == Some(&groups) {
+                if groups.is_empty() || groups.iter().any(Vec::is_empty) || previous[k].as_ref() == Some(&groups) {
                     continue;
                 }
                 found.add(repo::by_words(self.db(), scope, kind, &groups, candidates).await?);

@@ -46,7 +46,9 @@ use sqlx::postgres::PgConnection;
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteLockingMode, SqliteSynchronous,
 };
-use sqlx::{Arguments as _, AssertSqlSafe, Connection as _, Postgres, SqlSafeStr as _, SqlStr, Sqlite};
+use sqlx::{
+    Arguments as _, AssertSqlSafe, ConnectOptions as _, Connection as _, Postgres, SqlSafeStr as _, SqlStr, Sqlite,
+};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -534,7 +536,9 @@ async fn begin_sqlite(
                 .synchronous(SqliteSynchronous::Off)
                 .locking_mode(SqliteLockingMode::Exclusive)
                 .foreign_keys(false)
-                .pragma("cache_size", format!("-{cache_kib}"));
+                .pragma("cache_size", format!("-{cache_kib}"))
+                // Its statements (index builds over millions of rows) are slow by design.
+                .disable_statement_logging();
             let mut stage_conn = SqliteConnection::connect_with(&opts).await.map_err(sqlite_err)?;
             for sql in tables_sql {
                 sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut stage_conn).await?;
