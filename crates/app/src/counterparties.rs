@@ -4,7 +4,6 @@ use prospekt_domain::FieldError;
 use prospekt_domain::counterparty::{LifecycleStatus, Tier, search_key};
 use prospekt_domain::ids::{CounterpartyId, UserId};
 use prospekt_storage::DbError;
-use prospekt_storage::repo::audit as audit_repo;
 use prospekt_storage::repo::counterparties::{self, CounterpartyEdit, ListFilter};
 use serde_json::json;
 
@@ -187,14 +186,9 @@ impl App {
 
     /// A version conflict naming who made the latest change.
     async fn conflict(&self, id: CounterpartyId, current_version: i64) -> AppError {
-        let changed_by = audit_repo::recent(self.db(), Some(id.as_uuid()), 1)
-            .await
-            .ok()
-            .and_then(|rows| rows.into_iter().next())
-            .and_then(|r| r.actor_name);
         AppError::Conflict {
             current_version,
-            changed_by,
+            changed_by: self.last_changed_by(id.as_uuid()).await,
         }
     }
 }

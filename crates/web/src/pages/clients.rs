@@ -16,10 +16,10 @@ use prospekt_domain::ids::CounterpartyId;
 use prospekt_domain::money::Money;
 use serde::Deserialize;
 
-use super::{NotFoundPage, PageUser, Shell, page_error};
+use super::{NotFoundPage, PageUser, Shell, page_error, ru};
 use crate::AppState;
 use crate::api::counterparties::parse_id;
-use crate::i18n::{Lang, field_error_message};
+use crate::i18n::field_error_message;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,10 +27,6 @@ pub fn router() -> Router<AppState> {
         .route("/clients/stale", get(stale))
         .route("/clients/{id}", get(card))
         .route("/clients/{id}/contacts", post(add_contact))
-}
-
-fn ru(lang: Lang, r: &'static str, e: &'static str) -> &'static str {
-    if lang == Lang::Ru { r } else { e }
 }
 
 struct CardData {

@@ -56,6 +56,11 @@ pub fn router() -> Router<AppState> {
         .route("/clients", get(clients))
 }
 
+/// Picks the Russian or English text of a page label.
+fn ru(lang: Lang, r: &'static str, e: &'static str) -> &'static str {
+    if lang == Lang::Ru { r } else { e }
+}
+
 /// Capabilities of SPEC.md not yet open, shown greyed in the navigation: (group, label).
 fn nav_pending(lang: Lang) -> Vec<(&'static str, &'static str)> {
     let ru = lang == Lang::Ru;

@@ -11,19 +11,15 @@ use prospekt_app::AppError;
 use prospekt_domain::search::HitKind;
 use serde::Deserialize;
 
-use super::{PageUser, Shell, page_error};
+use super::{PageUser, Shell, page_error, ru};
 use crate::AppState;
-use crate::i18n::{Lang, field_error_message};
+use crate::i18n::field_error_message;
 
 /// Hits shown on the page.
 const PAGE_HITS: i64 = 50;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/search", get(search_page))
-}
-
-fn ru(lang: Lang, r: &'static str, e: &'static str) -> &'static str {
-    if lang == Lang::Ru { r } else { e }
 }
 
 #[derive(Deserialize)]

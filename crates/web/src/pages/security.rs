@@ -19,7 +19,7 @@ use prospekt_domain::absence::{AbsenceKind, Period, parse_date};
 use prospekt_domain::ids::{DepartmentId, TokenId, UserId};
 use serde::Deserialize;
 
-use super::{PageUser, Shell};
+use super::{PageUser, Shell, ru};
 use crate::AppState;
 use crate::api::audit::{AuditParams, audit_cursor};
 use crate::api::counterparties::parse_id;
@@ -36,10 +36,6 @@ pub fn router() -> Router<AppState> {
         .route("/settings/tokens", post(settings_token_create))
         .route("/settings/tokens/{id}/revoke", post(settings_token_revoke))
         .route("/users", get(users_page).post(users_create))
-}
-
-fn ru(lang: Lang, r: &'static str, e: &'static str) -> &'static str {
-    if lang == Lang::Ru { r } else { e }
 }
 
 /// The message to show in a form for an application error.
