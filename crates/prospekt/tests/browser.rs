@@ -93,6 +93,8 @@ async fn sign_in(wd: &WebDriver, app: &TestApp, login: &str) -> WebDriverResult<
         .await?
         .click()
         .await?;
+    // Wait for the signed-in page, so the next navigation cannot race the login redirect.
+    wd.query(By::Css("[data-testid=current-user]")).first().await?;
     Ok(())
 }
 
@@ -265,7 +267,7 @@ async fn a_manager_creates_a_client_with_a_contact_after_fixing_a_wrong_inn() {
         wd.goto(app.url("/lang/ru")).await?;
         sign_in(&wd, &app, "olga").await?;
         wd.goto(app.url("/clients")).await?;
-        wd.find(By::Css("[data-testid=new-client]")).await?.click().await?;
+        wd.query(By::Css("[data-testid=new-client]")).first().await?.click().await?;
         wd.query(By::Name("name"))
             .first()
             .await?
