@@ -267,7 +267,11 @@ async fn a_manager_creates_a_client_with_a_contact_after_fixing_a_wrong_inn() {
         wd.goto(app.url("/lang/ru")).await?;
         sign_in(&wd, &app, "olga").await?;
         wd.goto(app.url("/clients")).await?;
-        wd.query(By::Css("[data-testid=new-client]")).first().await?.click().await?;
+        wd.query(By::Css("[data-testid=new-client]"))
+            .first()
+            .await?
+            .click()
+            .await?;
         wd.query(By::Name("name"))
             .first()
             .await?
