@@ -4,8 +4,10 @@ use chrono::NaiveDate;
 use prospekt_domain::FieldError;
 use prospekt_domain::Role;
 use prospekt_domain::contact::{DecisionRole, Email, Phone};
-use prospekt_domain::counterparty::{CounterpartyKind, LifecycleStatus, Requisites, Tier, search_key};
-use prospekt_domain::ids::{ContactId, CounterpartyId, DepartmentId, UserId};
+use prospekt_domain::counterparty::{
+    CounterpartyKind, LifecycleStatus, Requisites, Tier, name_key, parse_tags, search_key, tags_column,
+};
+use prospekt_domain::ids::{ContactId, CounterpartyId, DepartmentId, TerritoryId, UserId};
 use prospekt_domain::money::Money;
 use prospekt_storage::DbError;
 use prospekt_storage::repo::contacts::{self, ContactFields};
@@ -42,6 +44,10 @@ pub struct CounterpartyInput {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub notes: Option<String>,
+    pub external_id: Option<String>,
+    pub needs: Option<String>,
+    pub tags: Vec<String>,
+    pub territory_id: Option<TerritoryId>,
 }
 
 /// The outcome of a create: the record, and likely duplicates worth a look (same phone or
@@ -135,6 +141,10 @@ impl App {
             opt(&input.city),
             opt(&input.notes),
         );
+        let external_id = opt(&input.external_id);
+        let needs = opt(&input.needs);
+        let tags = tags_column(&parse_tags(&input.tags.join(",")));
+        let nkey = name_key(name);
         let mut tx = self.db().begin().await?;
         counterparties::insert_tx(
             &mut tx,
@@ -149,7 +159,7 @@ impl App {
                 search_key: &key,
                 industry: industry.as_deref(),
                 size: size.as_deref(),
-                territory_id: None,
+                territory_id: input.territory_id.map(|t| t.as_uuid()),
                 lead_source: lead_source.as_deref(),
                 status: status.as_str(),
                 tier: tier.as_str(),
@@ -163,6 +173,10 @@ impl App {
                 phone: phone.as_ref().map(Phone::as_str),
                 email: email.as_ref().map(Email::as_str),
                 notes: notes.as_deref(),
+                external_id: external_id.as_deref(),
+                needs: needs.as_deref(),
+                tags: tags.as_deref(),
+                name_key: &nkey,
                 now: now(),
             },
         )
@@ -247,6 +261,14 @@ impl App {
                 changed_by: self.last_changed_by(id.as_uuid()).await,
             });
         }
+        // Consent given earlier keeps its original date unless a new one is typed.
+        let mut input = input.clone();
+        if input.consent_at.as_deref().is_none_or(|d| d.trim().is_empty()) {
+            input.consent_at = current.consent_at.map(|d| d.to_string());
+        }
+        if input.consent_source.is_none() {
+            input.consent_source = current.consent_source.clone();
+        }
         let c = input.check()?;
         let parent = counterparties::by_id(self.db(), current.counterparty_id)
             .await?
@@ -277,6 +299,9 @@ impl App {
             ("birthday", json!(current.birthday), json!(c.birthday)),
             ("consent_ads", json!(current.consent_ads), json!(c.consent_ads)),
             ("consent_pd", json!(current.consent_pd), json!(c.consent_pd)),
+            ("messengers", json!(current.messengers), json!(c.messengers)),
+            ("consent_at", json!(current.consent_at), json!(c.consent_at)),
+            ("consent_source", json!(current.consent_source), json!(c.consent_source)),
         ]);
         let mut tx = self.db().begin().await?;
         match contacts::update_tx(&mut tx, id.as_uuid(), version, &c.fields(), now()).await {
@@ -315,6 +340,11 @@ pub struct ContactInput {
     pub birthday: Option<String>,
     pub consent_ads: bool,
     pub consent_pd: bool,
+    pub messengers: Option<String>,
+    /// When consent was given (`YYYY-MM-DD`); today when consent is given without a date.
+    pub consent_at: Option<String>,
+    /// Where consent was given: "signed form", "website", "call recording", …
+    pub consent_source: Option<String>,
 }
 
 struct CheckedContact {
@@ -326,6 +356,9 @@ struct CheckedContact {
     birthday: Option<NaiveDate>,
     consent_ads: bool,
     consent_pd: bool,
+    messengers: Option<String>,
+    consent_at: Option<NaiveDate>,
+    consent_source: Option<String>,
     key: String,
 }
 
@@ -341,8 +374,22 @@ impl ContactInput {
         if birthday.is_some_and(|b| b > now().date_naive()) {
             return Err(FieldError::new("birthday", "in_future"));
         }
+        let consent_at = opt(&self.consent_at)
+            .map(|d| prospekt_domain::absence::parse_date("consent_at", &d))
+            .transpose()?;
+        if consent_at.is_some_and(|d| d > now().date_naive()) {
+            return Err(FieldError::new("consent_at", "in_future"));
+        }
+        let consented = self.consent_ads || self.consent_pd;
         Ok(CheckedContact {
             key: search_key(&[&full_name]),
+            messengers: opt(&self.messengers),
+            consent_at: if consented {
+                consent_at.or_else(|| Some(now().date_naive()))
+            } else {
+                None
+            },
+            consent_source: if consented { opt(&self.consent_source) } else { None },
             position: opt(&self.position),
             decision_role: opt(&self.decision_role).map(|r| DecisionRole::parse(&r)).transpose()?,
             phone: opt(&self.phone).map(|p| Phone::parse(&p)).transpose()?,
@@ -366,6 +413,9 @@ impl CheckedContact {
             birthday: self.birthday,
             consent_ads: self.consent_ads,
             consent_pd: self.consent_pd,
+            messengers: self.messengers.as_deref(),
+            consent_at: self.consent_at,
+            consent_source: self.consent_source.as_deref(),
             search_key: &self.key,
         }
     }
@@ -373,7 +423,8 @@ impl CheckedContact {
     fn audit_created(&self, counterparty: CounterpartyId) -> serde_json::Value {
         json!({ "counterparty_id": [null, counterparty.as_uuid()], "full_name": [null, self.full_name],
                 "phone": [null, self.phone.as_ref().map(Phone::as_str)], "email": [null, self.email.as_ref().map(Email::as_str)],
-                "consent_ads": [null, self.consent_ads], "consent_pd": [null, self.consent_pd] })
+                "consent_ads": [null, self.consent_ads], "consent_pd": [null, self.consent_pd],
+                "consent_at": [null, self.consent_at], "consent_source": [null, self.consent_source] })
     }
 }
 
@@ -387,14 +438,25 @@ impl App {
         limit: i64,
     ) -> Result<Vec<prospekt_storage::repo::audit::AuditRow>, AppError> {
         self.counterparty(actor, id).await?;
-        Ok(prospekt_storage::repo::audit::list(
-            self.db(),
-            &prospekt_storage::repo::audit::AuditFilter {
-                entity_id: Some(id.as_uuid()),
-                limit,
-                ..Default::default()
-            },
-        )
-        .await?)
+        // A merged record's own history stays visible on the card it was merged into.
+        let mut ids = vec![id.as_uuid()];
+        ids.extend(counterparties::merged_from(self.db(), id.as_uuid()).await?);
+        let mut rows = Vec::new();
+        for entity_id in ids {
+            rows.extend(
+                prospekt_storage::repo::audit::list(
+                    self.db(),
+                    &prospekt_storage::repo::audit::AuditFilter {
+                        entity_id: Some(entity_id),
+                        limit,
+                        ..Default::default()
+                    },
+                )
+                .await?,
+            );
+        }
+        rows.sort_by(|a, b| (b.at, b.id).cmp(&(a.at, a.id)));
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(rows)
     }
 }

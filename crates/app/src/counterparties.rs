@@ -1,8 +1,13 @@
 //! Counterparties within the actor's reach: reading, and editing with optimistic locking.
 
 use prospekt_domain::FieldError;
-use prospekt_domain::counterparty::{LifecycleStatus, Tier, search_key};
-use prospekt_domain::ids::{CounterpartyId, UserId};
+use prospekt_domain::Role;
+use prospekt_domain::contact::{Email, Phone};
+use prospekt_domain::counterparty::{
+    CounterpartyKind, LifecycleStatus, Requisites, Tier, name_key, parse_tags, search_key, tags_column,
+};
+use prospekt_domain::ids::{CounterpartyId, TerritoryId, UserId};
+use prospekt_domain::money::Money;
 use prospekt_storage::DbError;
 use prospekt_storage::repo::counterparties::{self, CounterpartyEdit, ListFilter};
 use serde_json::json;
@@ -22,6 +27,9 @@ pub struct CounterpartyQuery {
     pub owner: Option<UserId>,
     pub status: Option<LifecycleStatus>,
     pub tier: Option<Tier>,
+    pub territory: Option<TerritoryId>,
+    pub tag: Option<String>,
+    pub archived: bool,
     pub after: Option<(String, CounterpartyId)>,
     pub limit: i64,
 }
@@ -40,6 +48,17 @@ pub struct CounterpartyPatch {
     pub notes: Option<Option<String>>,
     pub legal_address: Option<Option<String>>,
     pub actual_address: Option<Option<String>>,
+    pub inn: Option<Option<String>>,
+    pub kpp: Option<Option<String>>,
+    pub ogrn: Option<Option<String>>,
+    pub size: Option<Option<String>>,
+    pub lead_source: Option<Option<String>>,
+    pub needs: Option<Option<String>>,
+    pub external_id: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub territory: Option<Option<TerritoryId>>,
+    pub payment_terms_days: Option<i32>,
+    pub credit_limit: Option<String>,
 }
 
 impl App {
@@ -62,6 +81,13 @@ impl App {
             owner_id: q.owner.map(|o| o.as_uuid()),
             status: q.status.map(|s| s.as_str().to_owned()),
             tier: q.tier.map(|t| t.as_str().to_owned()),
+            territory_id: q.territory.map(|t| t.as_uuid()),
+            tag: q
+                .tag
+                .as_deref()
+                .map(|t| t.trim().to_lowercase().replace('ё', "е"))
+                .filter(|t| !t.is_empty()),
+            archived: q.archived,
             after: q.after.as_ref().map(|(name, id)| (name.clone(), id.as_uuid())),
             limit: q.limit.clamp(1, MAX_PAGE),
         };
@@ -92,7 +118,7 @@ impl App {
                 .await);
         }
         if current.version != version {
-            return Err(self.conflict(id, current.version).await);
+            return Err(self.version_conflict(id, current.version).await);
         }
         let name = match &patch.name {
             Some(n) if n.trim().is_empty() => return Err(FieldError::new("name", "required").into()),
@@ -117,15 +143,92 @@ impl App {
             Some(o) => o.map(|u| u.as_uuid()),
             None => current.owner_id,
         };
+        // The client moves with its owner: a new owner's department takes it over.
+        let department_id = match owner_id {
+            Some(o) if Some(o) != current.owner_id => {
+                let user = prospekt_storage::repo::users::by_id(self.db(), o)
+                    .await?
+                    .ok_or_else(|| FieldError::new("owner_id", "unknown_user"))?;
+                if actor.role == Role::HeadOfDepartment
+                    && user.department_id != actor.department_id.map(|d| d.as_uuid())
+                {
+                    return Err(FieldError::new("owner_id", "owner_outside_department").into());
+                }
+                user.department_id.or(current.department_id)
+            }
+            _ => current.department_id,
+        };
+        let kind = CounterpartyKind::parse(&current.kind)?;
+        let req = Requisites::parse(
+            kind,
+            pick(&patch.inn, &current.inn).as_deref(),
+            pick(&patch.kpp, &current.kpp).as_deref(),
+            pick(&patch.ogrn, &current.ogrn).as_deref(),
+        )?;
+        let inn = req.inn.as_ref().map(|i| i.to_string());
+        let kpp = req.kpp.as_ref().map(|k| k.to_string());
+        if (inn != current.inn || kpp != current.kpp)
+            && let Some(inn) = &inn
+        {
+            let found = counterparties::duplicates(self.db(), Some(inn), kpp.as_deref(), None, None).await?;
+            if found.iter().any(|d| d.id != current.id) {
+                return Err(AppError::Duplicate { field: "inn" });
+            }
+        }
+        let size = pick(&patch.size, &current.size);
+        let lead_source = pick(&patch.lead_source, &current.lead_source);
+        let needs = pick(&patch.needs, &current.needs);
+        let external_id = pick(&patch.external_id, &current.external_id);
+        let tags = match &patch.tags {
+            Some(t) => tags_column(&parse_tags(&t.join(","))),
+            None => current.tags.clone(),
+        };
+        let territory_id = match patch.territory {
+            Some(t) => t.map(|t| t.as_uuid()),
+            None => current.territory_id,
+        };
+        let terms = patch.payment_terms_days.unwrap_or(current.payment_terms_days);
+        if !(0..=365).contains(&terms) {
+            return Err(FieldError::new("payment_terms_days", "out_of_range")
+                .with("max", "365")
+                .into());
+        }
+        let credit_limit = match patch.credit_limit.as_deref().map(str::trim) {
+            Some("") => 0,
+            Some(m) => {
+                let m = Money::parse(m).map_err(|e| e.on("credit_limit"))?;
+                if m.is_negative() {
+                    return Err(FieldError::new("credit_limit", "negative").into());
+                }
+                m.kopecks()
+            }
+            None => current.credit_limit,
+        };
         let (industry, city) = (
             pick(&patch.industry, &current.industry),
             pick(&patch.city, &current.city),
         );
         let (phone, email) = (pick(&patch.phone, &current.phone), pick(&patch.email, &current.email));
+        // Only what the patch brings is re-checked: a stored value is trusted as it is.
+        let phone = match patch.phone {
+            Some(_) => phone
+                .map(|p| Phone::parse(&p))
+                .transpose()?
+                .map(|p| p.as_str().to_owned()),
+            None => phone,
+        };
+        let email = match patch.email {
+            Some(_) => email
+                .map(|e| Email::parse(&e))
+                .transpose()?
+                .map(|e| e.as_str().to_owned()),
+            None => email,
+        };
         let notes = pick(&patch.notes, &current.notes);
         let legal = pick(&patch.legal_address, &current.legal_address);
         let actual = pick(&patch.actual_address, &current.actual_address);
-        let key = search_key(&[&name, current.inn.as_deref().unwrap_or("")]);
+        let key = search_key(&[&name, inn.as_deref().unwrap_or("")]);
+        let nkey = name_key(&name);
         let changes = diff(&[
             ("name", json!(current.name), json!(name)),
             ("status", json!(current.status), json!(status)),
@@ -138,6 +241,18 @@ impl App {
             ("notes", json!(current.notes), json!(notes)),
             ("legal_address", json!(current.legal_address), json!(legal)),
             ("actual_address", json!(current.actual_address), json!(actual)),
+            ("inn", json!(current.inn), json!(inn)),
+            ("kpp", json!(current.kpp), json!(kpp)),
+            ("ogrn", json!(current.ogrn), json!(req.ogrn)),
+            ("size", json!(current.size), json!(size)),
+            ("lead_source", json!(current.lead_source), json!(lead_source)),
+            ("needs", json!(current.needs), json!(needs)),
+            ("external_id", json!(current.external_id), json!(external_id)),
+            ("tags", json!(current.tags), json!(tags)),
+            ("territory_id", json!(current.territory_id), json!(territory_id)),
+            ("department_id", json!(current.department_id), json!(department_id)),
+            ("payment_terms_days", json!(current.payment_terms_days), json!(terms)),
+            ("credit_limit", json!(current.credit_limit), json!(credit_limit)),
         ]);
         let by = By {
             actor: Some(actor.user_id),
@@ -161,6 +276,19 @@ impl App {
                 legal_address: legal.as_deref(),
                 actual_address: actual.as_deref(),
                 search_key: &key,
+                inn: inn.as_deref(),
+                kpp: kpp.as_deref(),
+                ogrn: req.ogrn.as_deref(),
+                size: size.as_deref(),
+                lead_source: lead_source.as_deref(),
+                territory_id,
+                department_id,
+                payment_terms_days: terms,
+                credit_limit,
+                external_id: external_id.as_deref(),
+                needs: needs.as_deref(),
+                tags: tags.as_deref(),
+                name_key: &nkey,
             },
             now(),
         )
@@ -173,7 +301,7 @@ impl App {
                 let latest = counterparties::by_id(self.db(), id.as_uuid())
                     .await?
                     .map_or(version, |r| r.version);
-                return Err(self.conflict(id, latest).await);
+                return Err(self.version_conflict(id, latest).await);
             }
             Err(e) => return Err(e.into()),
         }
@@ -185,7 +313,7 @@ impl App {
     }
 
     /// A version conflict naming who made the latest change.
-    async fn conflict(&self, id: CounterpartyId, current_version: i64) -> AppError {
+    pub(crate) async fn version_conflict(&self, id: CounterpartyId, current_version: i64) -> AppError {
         AppError::Conflict {
             current_version,
             changed_by: self.last_changed_by(id.as_uuid()).await,

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod clients;
 pub mod counterparties;
+pub mod dedup;
 mod error;
 pub mod org;
 pub mod policy;

@@ -53,9 +53,71 @@ pub fn search_key(parts: &[&str]) -> String {
         .join(" ")
 }
 
+/// Legal forms that say nothing about who the client is: dropped from [`name_key`].
+const LEGAL_FORMS: &[&str] = &[
+    "ооо", "оао", "зао", "пао", "ао", "нао", "ип", "нко", "ано", "гуп", "муп", "фгуп", "ук", "тд", "пк", "llc", "ltd",
+    "inc", "jsc", "gmbh",
+];
+
+/// A name reduced to what identifies the business: lower case, ё → е, quotes, punctuation and
+/// legal forms dropped, words sorted. "ООО «Ромашка-Трейд»" and "Ромашка Трейд, ООО" share it,
+/// so the duplicate report finds them when they are in the same city.
+pub fn name_key(name: &str) -> String {
+    let folded: String = name
+        .to_lowercase()
+        .replace('ё', "е")
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let mut words: Vec<&str> = folded.split_whitespace().filter(|w| !LEGAL_FORMS.contains(w)).collect();
+    words.sort_unstable();
+    words.join(" ")
+}
+
+/// Tags as typed ("VIP, Опт; опт") → distinct lower-case labels in first-seen order.
+pub fn parse_tags(raw: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in raw.split([',', ';', '|']) {
+        let t = t.trim().to_lowercase().replace('ё', "е");
+        if !t.is_empty() && !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// Tags as stored: ",a,b," (so one tag matches `LIKE '%,a,%'`), or `None` for no tags.
+pub fn tags_column(tags: &[String]) -> Option<String> {
+    (!tags.is_empty()).then(|| format!(",{},", tags.join(",")))
+}
+
+/// The stored column back to a list.
+pub fn tags_from_column(col: Option<&str>) -> Vec<String> {
+    col.map(|c| c.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_key_ignores_legal_form_quotes_and_order() {
+        assert_eq!(name_key("ООО «Ромашка-Трейд»"), "ромашка трейд");
+        assert_eq!(name_key("Ромашка Трейд, ООО"), "ромашка трейд");
+        assert_eq!(name_key("АО \"Ёлка\""), "елка");
+        assert_ne!(name_key("ООО Ромашка"), name_key("ООО Лютик"));
+    }
+
+    #[test]
+    fn tags_are_distinct_lower_case_and_round_trip() {
+        let tags = parse_tags("VIP, Опт; опт | ,Ёлки");
+        assert_eq!(tags, vec!["vip", "опт", "елки"]);
+        let col = tags_column(&tags);
+        assert_eq!(col.as_deref(), Some(",vip,опт,елки,"));
+        assert_eq!(tags_from_column(col.as_deref()), tags);
+        assert_eq!(tags_column(&[]), None);
+    }
 
     #[test]
     fn statuses_parse_only_known_names() {

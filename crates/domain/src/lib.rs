@@ -41,6 +41,7 @@ pub mod counterparty;
 pub mod error;
 pub mod identifiers;
 pub mod ids;
+pub mod import;
 pub mod money;
 pub mod role;
 pub mod search;

@@ -95,6 +95,7 @@ pub static COUNTERPARTIES: BulkTable = BulkTable::new(
         "created_at",
         "updated_at",
         "archived_at",
+        "name_key",
     ],
 );
 pub static BANK_ACCOUNTS: BulkTable = BulkTable::new(
@@ -1029,6 +1030,7 @@ impl Gen<'_> {
         let industry = (kind != Kind::Person).then(|| *weighted(rng, words::INDUSTRIES));
         let id = uuid_at(rng, created);
         let key = search_key(&name, inn.as_deref());
+        let name_key = prospekt_domain::counterparty::name_key(&name);
         let lead_source = *weighted(rng, words::LEAD_SOURCES);
 
         self.out.cps.push_row([
@@ -1069,6 +1071,7 @@ impl Gen<'_> {
             Val::Ts(created),
             Val::Ts(updated),
             archived.into(),
+            Val::Text(name_key),
         ]);
 
         let mut cp = Cp {

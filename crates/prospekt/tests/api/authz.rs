@@ -47,7 +47,8 @@ fn expected(route: &str, role: &str, t: Target) -> u16 {
         | "GET /api/v1/territories"
         | "GET /api/v1/absences"
         | "GET /api/v1/tokens"
-        | "GET /api/v1/counterparties/stale" => 200,
+        | "GET /api/v1/counterparties/stale"
+        | "GET /api/v1/duplicates" => 200,
         "GET /api/v1/search" => 200,
         "POST /api/v1/session" => 200,
         "DELETE /api/v1/session" => 204,
@@ -62,6 +63,8 @@ fn expected(route: &str, role: &str, t: Target) -> u16 {
         }
         "GET /api/v1/counterparties/{id}"
         | "GET /api/v1/counterparties/{id}/contacts"
+        | "GET /api/v1/counterparties/{id}/bank-accounts"
+        | "GET /api/v1/counterparties/{id}/history"
         | "GET /api/v1/contacts/{id}" => {
             if own || all_seeing {
                 200
@@ -79,7 +82,7 @@ fn expected(route: &str, role: &str, t: Target) -> u16 {
                 403
             }
         }
-        "POST /api/v1/counterparties/{id}/contacts" => {
+        "POST /api/v1/counterparties/{id}/contacts" | "POST /api/v1/counterparties/{id}/bank-accounts" => {
             let editor = matches!(
                 role,
                 "manager" | "key_account_manager" | "head_of_department" | "commercial_director"
@@ -90,7 +93,11 @@ fn expected(route: &str, role: &str, t: Target) -> u16 {
                 (true, false) => 403,
             }
         }
-        "PATCH /api/v1/counterparties/{id}" | "PATCH /api/v1/contacts/{id}" => {
+        "PATCH /api/v1/counterparties/{id}"
+        | "PATCH /api/v1/contacts/{id}"
+        | "POST /api/v1/counterparties/{id}/archive"
+        | "POST /api/v1/counterparties/{id}/restore"
+        | "POST /api/v1/counterparties/{id}/merge" => {
             let editor = matches!(
                 role,
                 "manager" | "key_account_manager" | "head_of_department" | "commercial_director"
@@ -98,6 +105,17 @@ fn expected(route: &str, role: &str, t: Target) -> u16 {
             match (own || all_seeing, editor) {
                 (false, _) => 404,
                 (true, true) => 200,
+                (true, false) => 403,
+            }
+        }
+        "DELETE /api/v1/bank-accounts/{id}" => {
+            let editor = matches!(
+                role,
+                "manager" | "key_account_manager" | "head_of_department" | "commercial_director"
+            );
+            match (own || all_seeing, editor) {
+                (false, _) => 404,
+                (true, true) => 204,
                 (true, false) => 403,
             }
         }
@@ -299,6 +317,53 @@ async fn call(
                 .await;
             let v = version_of(app, "counterparties", id).await;
             (Some(id), Some(json!({ "version": v, "notes": "звонили" })))
+        }
+        "GET /api/v1/counterparties/{id}/bank-accounts"
+        | "GET /api/v1/counterparties/{id}/history"
+        | "POST /api/v1/counterparties/{id}/bank-accounts" => {
+            let owner = if own { me } else { w.other_manager };
+            let id = app
+                .counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept))
+                .await;
+            (
+                Some(id),
+                Some(json!({ "bik": "044525225", "account": "40702810834085231313", "bank_name": "ПАО Сбербанк" })),
+            )
+        }
+        "POST /api/v1/counterparties/{id}/archive" | "POST /api/v1/counterparties/{id}/restore" => {
+            let owner = if own { me } else { w.other_manager };
+            let id = app
+                .counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept))
+                .await;
+            let v = version_of(app, "counterparties", id).await;
+            (Some(id), Some(json!({ "version": v })))
+        }
+        "POST /api/v1/counterparties/{id}/merge" => {
+            let owner = if own { me } else { w.other_manager };
+            let id = app
+                .counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept))
+                .await;
+            let dup = app
+                .counterparty(&format!("Клиент {seq} (дубль)"), Some(owner), Some(dept))
+                .await;
+            (
+                Some(id),
+                Some(json!({ "version": version_of(app, "counterparties", id).await,
+                             "duplicate_id": dup, "duplicate_version": version_of(app, "counterparties", dup).await })),
+            )
+        }
+        "DELETE /api/v1/bank-accounts/{id}" => {
+            let owner = if own { me } else { w.other_manager };
+            let cp = app
+                .counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept))
+                .await;
+            let id = Uuid::now_v7();
+            db_run!(&app.db, pool => {
+                sqlx::query("INSERT INTO bank_accounts (id, counterparty_id, bik, account, bank_name) \
+                             VALUES ($1, $2, '044525225', '40702810834085231313', 'ПАО Сбербанк')")
+                    .bind(id).bind(cp).execute(pool).await.unwrap();
+            });
+            (Some(id), None)
         }
         "GET /api/v1/counterparties/{id}/contacts" | "POST /api/v1/counterparties/{id}/contacts" => {
             let owner = if own { me } else { w.other_manager };

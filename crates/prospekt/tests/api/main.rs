@@ -3,6 +3,7 @@
 mod authz;
 mod clients;
 mod counterparties;
+mod dedup;
 mod helpers;
 mod platform;
 mod search;

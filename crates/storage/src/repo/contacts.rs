@@ -17,13 +17,16 @@ pub struct ContactRow {
     pub birthday: Option<NaiveDate>,
     pub consent_ads: bool,
     pub consent_pd: bool,
+    pub messengers: Option<String>,
+    pub consent_at: Option<NaiveDate>,
+    pub consent_source: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 const SELECT: &str = "SELECT id, counterparty_id, full_name, position, decision_role, phone, email, birthday, \
-    consent_ads, consent_pd, version, created_at, updated_at FROM contacts";
+    consent_ads, consent_pd, messengers, consent_at, consent_source, version, created_at, updated_at FROM contacts";
 
 /// The fields of a contact, written whole.
 pub struct ContactFields<'a> {
@@ -35,6 +38,9 @@ pub struct ContactFields<'a> {
     pub birthday: Option<NaiveDate>,
     pub consent_ads: bool,
     pub consent_pd: bool,
+    pub messengers: Option<&'a str>,
+    pub consent_at: Option<NaiveDate>,
+    pub consent_source: Option<&'a str>,
     pub search_key: &'a str,
 }
 
@@ -60,11 +66,12 @@ pub async fn insert_tx(
     tx_run!(tx, conn => {
         sqlx::query(
             "INSERT INTO contacts (id, counterparty_id, full_name, position, decision_role, phone, email, birthday, \
-             consent_ads, consent_pd, search_key, version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12)",
+             consent_ads, consent_pd, search_key, version, created_at, updated_at, messengers, consent_at, consent_source) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13, $14, $15)",
         )
         .bind(id).bind(counterparty).bind(c.full_name).bind(c.position).bind(c.decision_role).bind(c.phone)
         .bind(c.email).bind(c.birthday).bind(c.consent_ads).bind(c.consent_pd).bind(c.search_key).bind(now)
+        .bind(c.messengers).bind(c.consent_at).bind(c.consent_source)
         .execute(conn)
         .await?;
     });
@@ -82,11 +89,12 @@ pub async fn update_tx(
     let n = tx_run!(tx, conn => {
         sqlx::query(
             "UPDATE contacts SET full_name = $1, position = $2, decision_role = $3, phone = $4, email = $5, \
-             birthday = $6, consent_ads = $7, consent_pd = $8, search_key = $9, updated_at = $10, version = version + 1 \
-             WHERE id = $11 AND version = $12",
+             birthday = $6, consent_ads = $7, consent_pd = $8, search_key = $9, updated_at = $10, version = version + 1, \
+             messengers = $13, consent_at = $14, consent_source = $15 WHERE id = $11 AND version = $12",
         )
         .bind(c.full_name).bind(c.position).bind(c.decision_role).bind(c.phone).bind(c.email).bind(c.birthday)
         .bind(c.consent_ads).bind(c.consent_pd).bind(c.search_key).bind(now).bind(id).bind(version)
+        .bind(c.messengers).bind(c.consent_at).bind(c.consent_source)
         .execute(conn)
         .await?
         .rows_affected()

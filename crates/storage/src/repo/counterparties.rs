@@ -33,6 +33,12 @@ pub struct CounterpartyRow {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub notes: Option<String>,
+    pub external_id: Option<String>,
+    pub needs: Option<String>,
+    /// Stored as ",a,b,"; see `prospekt_domain::counterparty::tags_from_column`.
+    pub tags: Option<String>,
+    pub price_column_id: Option<Uuid>,
+    pub merged_into: Option<Uuid>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -42,7 +48,8 @@ pub struct CounterpartyRow {
 const SELECT: &str = "SELECT c.id, c.kind, c.name, c.full_name, c.inn, c.kpp, c.ogrn, c.industry, c.size, \
     c.territory_id, t.name AS territory_name, c.lead_source, c.status, c.tier, c.owner_id, \
     u.display_name AS owner_name, c.department_id, c.payment_terms_days, c.credit_limit, c.legal_address, \
-    c.actual_address, c.city, c.phone, c.email, c.notes, c.version, c.created_at, c.updated_at, c.archived_at \
+    c.actual_address, c.city, c.phone, c.email, c.notes, c.external_id, c.needs, c.tags, c.price_column_id, \
+    c.merged_into, c.version, c.created_at, c.updated_at, c.archived_at \
     FROM counterparties c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN territories t ON t.id = c.territory_id";
 
 pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<CounterpartyRow>, DbError> {
@@ -56,6 +63,11 @@ pub struct ListFilter {
     pub owner_id: Option<Uuid>,
     pub status: Option<String>,
     pub tier: Option<String>,
+    pub territory_id: Option<Uuid>,
+    /// One tag, lower case.
+    pub tag: Option<String>,
+    /// Archived records instead of live ones.
+    pub archived: bool,
     /// Keyset cursor: the (name, id) of the last row of the previous page.
     pub after: Option<(String, Uuid)>,
     pub limit: i64,
@@ -64,7 +76,10 @@ pub struct ListFilter {
 /// A page of counterparties in `scope`, ordered by name then id. Keyset pagination keeps
 /// page 10 000 as fast as page 1.
 pub async fn list(db: &Db, scope: &Scope, f: &ListFilter) -> Result<Vec<CounterpartyRow>, DbError> {
-    let mut sql = format!("{SELECT} WHERE c.archived_at IS NULL");
+    let mut sql = format!(
+        "{SELECT} WHERE c.archived_at IS {} NULL",
+        if f.archived { "NOT" } else { "" }
+    );
     let mut n = 0;
     // Scope lists are short (a department, a manager and whom they stand in for), so they
     // are inlined as bound parameters rather than joined.
@@ -81,6 +96,12 @@ pub async fn list(db: &Db, scope: &Scope, f: &ListFilter) -> Result<Vec<Counterp
     }
     if f.tier.is_some() {
         sql.push_str(&format!(" AND c.tier = {}", next()));
+    }
+    if f.territory_id.is_some() {
+        sql.push_str(&format!(" AND c.territory_id = {}", next()));
+    }
+    if f.tag.is_some() {
+        sql.push_str(&format!(" AND c.tags LIKE {}", next()));
     }
     if f.after.is_some() {
         let (a, b) = (next(), next());
@@ -102,6 +123,12 @@ pub async fn list(db: &Db, scope: &Scope, f: &ListFilter) -> Result<Vec<Counterp
         if let Some(t) = &f.tier {
             q = q.bind(t.clone());
         }
+        if let Some(t) = f.territory_id {
+            q = q.bind(t);
+        }
+        if let Some(t) = &f.tag {
+            q = q.bind(format!("%,{t},%"));
+        }
         if let Some((name, id)) = &f.after {
             q = q.bind(name.clone()).bind(*id);
         }
@@ -117,6 +144,19 @@ pub async fn count(db: &Db) -> Result<i64, DbError> {
 /// onto the current row first).
 pub struct CounterpartyEdit<'a> {
     pub name: &'a str,
+    pub inn: Option<&'a str>,
+    pub kpp: Option<&'a str>,
+    pub ogrn: Option<&'a str>,
+    pub size: Option<&'a str>,
+    pub lead_source: Option<&'a str>,
+    pub territory_id: Option<Uuid>,
+    pub department_id: Option<Uuid>,
+    pub payment_terms_days: i32,
+    pub credit_limit: i64,
+    pub external_id: Option<&'a str>,
+    pub needs: Option<&'a str>,
+    pub tags: Option<&'a str>,
+    pub name_key: &'a str,
     pub status: &'a str,
     pub tier: &'a str,
     pub owner_id: Option<Uuid>,
@@ -142,11 +182,16 @@ pub async fn update_tx(
         sqlx::query(
             "UPDATE counterparties SET name = $1, status = $2, tier = $3, owner_id = $4, industry = $5, city = $6, \
              phone = $7, email = $8, notes = $9, legal_address = $10, actual_address = $11, search_key = $12, \
-             updated_at = $13, version = version + 1 WHERE id = $14 AND version = $15",
+             updated_at = $13, inn = $16, kpp = $17, ogrn = $18, size = $19, lead_source = $20, territory_id = $21, \
+             department_id = $22, payment_terms_days = $23, credit_limit = $24, external_id = $25, needs = $26, \
+             tags = $27, name_key = $28, version = version + 1 WHERE id = $14 AND version = $15",
         )
         .bind(e.name).bind(e.status).bind(e.tier).bind(e.owner_id).bind(e.industry).bind(e.city)
         .bind(e.phone).bind(e.email).bind(e.notes).bind(e.legal_address).bind(e.actual_address).bind(e.search_key)
         .bind(now).bind(id).bind(version)
+        .bind(e.inn).bind(e.kpp).bind(e.ogrn).bind(e.size).bind(e.lead_source).bind(e.territory_id)
+        .bind(e.department_id).bind(e.payment_terms_days).bind(e.credit_limit).bind(e.external_id).bind(e.needs)
+        .bind(e.tags).bind(e.name_key)
         .execute(conn)
         .await?
         .rows_affected()
@@ -193,6 +238,10 @@ pub struct NewCounterparty<'a> {
     pub phone: Option<&'a str>,
     pub email: Option<&'a str>,
     pub notes: Option<&'a str>,
+    pub external_id: Option<&'a str>,
+    pub needs: Option<&'a str>,
+    pub tags: Option<&'a str>,
+    pub name_key: &'a str,
     pub now: DateTime<Utc>,
 }
 
@@ -201,15 +250,16 @@ pub async fn insert_tx(tx: &mut crate::Tx, c: &NewCounterparty<'_>) -> Result<()
         sqlx::query(
             "INSERT INTO counterparties (id, kind, name, full_name, inn, kpp, ogrn, search_key, industry, size, \
              territory_id, lead_source, status, tier, owner_id, department_id, payment_terms_days, credit_limit, \
-             legal_address, actual_address, city, phone, email, notes, version, created_at, updated_at) \
+             legal_address, actual_address, city, phone, email, notes, external_id, needs, tags, name_key, version, \
+             created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-             $22, $23, $24, 1, $25, $25)",
+             $22, $23, $24, $26, $27, $28, $29, 1, $25, $25)",
         )
         .bind(c.id).bind(c.kind).bind(c.name).bind(c.full_name).bind(c.inn).bind(c.kpp).bind(c.ogrn)
         .bind(c.search_key).bind(c.industry).bind(c.size).bind(c.territory_id).bind(c.lead_source)
         .bind(c.status).bind(c.tier).bind(c.owner_id).bind(c.department_id).bind(c.payment_terms_days)
         .bind(c.credit_limit).bind(c.legal_address).bind(c.actual_address).bind(c.city).bind(c.phone)
-        .bind(c.email).bind(c.notes).bind(c.now)
+        .bind(c.email).bind(c.notes).bind(c.now).bind(c.external_id).bind(c.needs).bind(c.tags).bind(c.name_key)
         .execute(conn)
         .await?;
     });
@@ -287,5 +337,158 @@ pub async fn stale(
             q = q.bind(o);
         }
         q.bind(limit).fetch_all(pool).await?
+    }))
+}
+
+/// Archives (`archived_at = Some`) or restores (`None`) a record if `version` is current;
+/// `merged_into` marks a record folded into another by a merge.
+pub async fn set_archived_tx(
+    tx: &mut crate::Tx,
+    id: Uuid,
+    version: i64,
+    archived_at: Option<DateTime<Utc>>,
+    merged_into: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let n = crate::tx_run!(tx, conn => {
+        sqlx::query(
+            "UPDATE counterparties SET archived_at = $1, merged_into = $2, updated_at = $3, version = version + 1 \
+             WHERE id = $4 AND version = $5",
+        )
+        .bind(archived_at).bind(merged_into).bind(now).bind(id).bind(version)
+        .execute(conn)
+        .await?
+        .rows_affected()
+    });
+    if n == 0 {
+        Err(DbError::Conflict)
+    } else {
+        Ok(version + 1)
+    }
+}
+
+/// Why records were grouped as likely duplicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicateReason {
+    Inn,
+    NameCity,
+    Phone,
+    Email,
+}
+
+impl DuplicateReason {
+    pub const ALL: [DuplicateReason; 4] = [Self::Inn, Self::NameCity, Self::Phone, Self::Email];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inn => "inn",
+            Self::NameCity => "name_city",
+            Self::Phone => "phone",
+            Self::Email => "email",
+        }
+    }
+
+    /// The grouping key as columns (row value) of `counterparties c`.
+    fn key(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Inn => ("c.inn", "c.inn IS NOT NULL"),
+            Self::NameCity => ("c.name_key, c.city", "c.name_key IS NOT NULL AND c.name_key <> ''"),
+            Self::Phone => ("c.phone", "c.phone IS NOT NULL"),
+            Self::Email => ("c.email", "c.email IS NOT NULL"),
+        }
+    }
+}
+
+/// One member of a group of likely duplicates.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DuplicateMember {
+    pub id: Uuid,
+    pub name: String,
+    pub inn: Option<String>,
+    pub kpp: Option<String>,
+    pub city: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub owner_name: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub group_key: String,
+}
+
+/// Live counterparties in `scope` that share `reason`'s key with another live one in scope:
+/// up to `groups` groups in key order, members oldest first (the usual survivor of a merge).
+pub async fn duplicate_groups(
+    db: &Db,
+    scope: &Scope,
+    reason: DuplicateReason,
+    groups: i64,
+) -> Result<Vec<DuplicateMember>, DbError> {
+    let (cols, present) = reason.key();
+    let label = match reason {
+        DuplicateReason::NameCity => "c.name_key || ' / ' || COALESCE(c.city, '')",
+        _ => cols,
+    };
+    let mut n = 0;
+    let mut inner = format!("SELECT {cols} FROM counterparties c WHERE c.archived_at IS NULL AND {present}");
+    let inner_ids = scope.push_filter(&mut inner, &mut n, "c.department_id", "c.owner_id");
+    n += 1;
+    inner.push_str(&format!(
+        " GROUP BY {cols} HAVING COUNT(*) > 1 ORDER BY {cols} LIMIT ${n}"
+    ));
+    let mut sql = format!(
+        "SELECT c.id, c.name, c.inn, c.kpp, c.city, c.phone, c.email, u.display_name AS owner_name, c.version, \
+         c.created_at, {label} AS group_key \
+         FROM counterparties c LEFT JOIN users u ON u.id = c.owner_id \
+         WHERE c.archived_at IS NULL AND ({cols}) IN ({inner})"
+    );
+    let outer_ids = scope.push_filter(&mut sql, &mut n, "c.department_id", "c.owner_id");
+    sql.push_str(" ORDER BY group_key, c.created_at, c.id");
+    let sql = sqlx::AssertSqlSafe(sql);
+    Ok(db_run!(db, pool => {
+        let mut q = sqlx::query_as::<_, DuplicateMember>(sql);
+        for id in &inner_ids {
+            q = q.bind(*id);
+        }
+        q = q.bind(groups);
+        for id in &outer_ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(pool).await?
+    }))
+}
+
+/// Tables whose rows belong to a counterparty and follow it in a merge.
+pub const CHILD_TABLES: [&str; 7] = [
+    "contacts",
+    "bank_accounts",
+    "activities",
+    "deals",
+    "orders",
+    "invoices",
+    "payments",
+];
+
+/// Moves every child row of `from` to `into`; returns the count moved per table.
+pub async fn move_children_tx(tx: &mut crate::Tx, from: Uuid, into: Uuid) -> Result<Vec<(&'static str, u64)>, DbError> {
+    let mut moved = Vec::new();
+    for table in CHILD_TABLES {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET counterparty_id = $1 WHERE counterparty_id = $2"
+        ));
+        let n = crate::tx_run!(tx, conn => {
+            sqlx::query(sql).bind(into).bind(from).execute(conn).await?.rows_affected()
+        });
+        moved.push((table, n));
+    }
+    Ok(moved)
+}
+
+/// Ids of records merged into `id` (directly), for the card's history.
+pub async fn merged_from(db: &Db, id: Uuid) -> Result<Vec<Uuid>, DbError> {
+    Ok(db_run!(db, pool => {
+        sqlx::query_scalar::<_, Uuid>("SELECT id FROM counterparties WHERE merged_into = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(pool)
+            .await?
     }))
 }

@@ -2,6 +2,7 @@
 
 pub mod absences;
 pub mod audit;
+pub mod bank_accounts;
 pub mod contacts;
 pub mod counterparties;
 pub mod org;

@@ -7,7 +7,7 @@ use prospekt_app::counterparties::CounterpartyQuery;
 use prospekt_app::counterparties::CounterpartyRow;
 use prospekt_domain::FieldError;
 use prospekt_domain::counterparty::{LifecycleStatus, Tier};
-use prospekt_domain::ids::{CounterpartyId, UserId};
+use prospekt_domain::ids::{CounterpartyId, TerritoryId, UserId};
 use prospekt_domain::money::Money;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -55,6 +55,16 @@ pub struct CounterpartyDto {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub notes: Option<String>,
+    /// What the client needs: level and direction (free text).
+    pub needs: Option<String>,
+    /// Lower-case labels.
+    pub tags: Vec<String>,
+    /// The record's code in another system (1C, a spreadsheet): re-imports match on it.
+    pub external_id: Option<String>,
+    /// Set when the record is archived (merged records are archived too).
+    pub archived_at: Option<DateTime<Utc>>,
+    /// The record this one was merged into.
+    pub merged_into: Option<uuid::Uuid>,
     /// Optimistic-locking version: send it back with updates.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -92,6 +102,11 @@ impl From<CounterpartyRow> for CounterpartyDto {
             phone: r.phone,
             email: r.email,
             notes: r.notes,
+            needs: r.needs,
+            tags: prospekt_domain::counterparty::tags_from_column(r.tags.as_deref()),
+            external_id: r.external_id,
+            archived_at: r.archived_at,
+            merged_into: r.merged_into,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -112,6 +127,11 @@ pub struct ListParams {
     pub owner: Option<String>,
     pub status: Option<String>,
     pub tier: Option<String>,
+    pub territory: Option<String>,
+    /// One tag.
+    pub tag: Option<String>,
+    /// `true`: archived records instead of live ones.
+    pub archived: Option<bool>,
     /// Opaque cursor from the previous page.
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
@@ -161,6 +181,11 @@ impl ListParams {
                 .map(|s| LifecycleStatus::parse(&s))
                 .transpose()?,
             tier: non_empty(&self.tier).map(|t| Tier::parse(&t)).transpose()?,
+            territory: non_empty(&self.territory)
+                .map(|t| parse_id::<TerritoryId>("territory", &t))
+                .transpose()?,
+            tag: non_empty(&self.tag),
+            archived: self.archived.unwrap_or(false),
             after: non_empty(&self.cursor).map(|c| decode_cursor(&c)).transpose()?,
             limit,
         })
@@ -241,6 +266,35 @@ pub struct UpdateCounterparty {
     #[serde(default, deserialize_with = "super::double_option")]
     #[schema(value_type = Option<String>)]
     pub actual_address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub inn: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub kpp: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub ogrn: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub size: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub lead_source: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub needs: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub territory_id: Option<Option<String>>,
+    /// Replaces all tags.
+    pub tags: Option<Vec<String>>,
+    pub payment_terms_days: Option<i32>,
+    /// Decimal string; "" sets zero.
+    pub credit_limit: Option<String>,
 }
 
 /// Change a counterparty. A stale `version` answers 409 naming who changed it last.
@@ -263,6 +317,11 @@ async fn update_counterparty(
         Some(None) => Some(None),
         None => None,
     };
+    let territory = match &b.territory_id {
+        Some(Some(t)) => Some(Some(parse_id::<TerritoryId>("territory_id", t).map_err(field)?)),
+        Some(None) => Some(None),
+        None => None,
+    };
     let patch = prospekt_app::counterparties::CounterpartyPatch {
         name: b.name,
         status: b
@@ -280,6 +339,17 @@ async fn update_counterparty(
         notes: b.notes,
         legal_address: b.legal_address,
         actual_address: b.actual_address,
+        inn: b.inn,
+        kpp: b.kpp,
+        ogrn: b.ogrn,
+        size: b.size,
+        lead_source: b.lead_source,
+        needs: b.needs,
+        external_id: b.external_id,
+        tags: b.tags,
+        territory,
+        payment_terms_days: b.payment_terms_days,
+        credit_limit: b.credit_limit,
     };
     let row = state
         .app
@@ -315,6 +385,11 @@ pub struct CreateCounterparty {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub notes: Option<String>,
+    pub needs: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub external_id: Option<String>,
+    pub territory_id: Option<String>,
 }
 
 /// A record that may be the same client.
@@ -351,6 +426,13 @@ async fn create_counterparty(
         .map(|o| parse_id::<UserId>("owner_id", o))
         .transpose()
         .map_err(|e| ApiError::field(lang, &e))?;
+    let territory_id = b
+        .territory_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|t| parse_id::<TerritoryId>("territory_id", t))
+        .transpose()
+        .map_err(|e| ApiError::field(lang, &e))?;
     let input = prospekt_app::clients::CounterpartyInput {
         kind: b.kind,
         name: b.name,
@@ -372,6 +454,10 @@ async fn create_counterparty(
         phone: b.phone,
         email: b.email,
         notes: b.notes,
+        needs: b.needs,
+        tags: b.tags,
+        external_id: b.external_id,
+        territory_id,
     };
     let created = state
         .app
@@ -414,6 +500,12 @@ pub struct ContactDto {
     pub consent_ads: bool,
     /// Consent to personal-data processing.
     pub consent_pd: bool,
+    /// Messengers as typed, e.g. "Telegram @ivanov".
+    pub messengers: Option<String>,
+    /// When consent was given.
+    pub consent_at: Option<chrono::NaiveDate>,
+    /// Where consent was given: a signed form, the website, a call recording.
+    pub consent_source: Option<String>,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
 }
@@ -431,6 +523,9 @@ impl From<prospekt_app::clients::ContactRow> for ContactDto {
             birthday: c.birthday,
             consent_ads: c.consent_ads,
             consent_pd: c.consent_pd,
+            messengers: c.messengers,
+            consent_at: c.consent_at,
+            consent_source: c.consent_source,
             version: c.version,
             updated_at: c.updated_at,
         }
@@ -452,6 +547,10 @@ pub struct ContactBody {
     pub consent_ads: bool,
     #[serde(default)]
     pub consent_pd: bool,
+    pub messengers: Option<String>,
+    /// YYYY-MM-DD; today when consent is given without a date.
+    pub consent_at: Option<String>,
+    pub consent_source: Option<String>,
 }
 
 impl ContactBody {
@@ -465,6 +564,9 @@ impl ContactBody {
             birthday: self.birthday,
             consent_ads: self.consent_ads,
             consent_pd: self.consent_pd,
+            messengers: self.messengers,
+            consent_at: self.consent_at,
+            consent_source: self.consent_source,
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod absences;
 pub mod audit;
 pub mod counterparties;
+pub mod dedup;
 pub mod json;
 pub mod me;
 pub mod org;
@@ -52,6 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(me::router())
         .merge(session::router())
         .merge(counterparties::router())
+        .merge(dedup::router())
         .merge(users::router())
         .merge(org::router())
         .merge(absences::router())
