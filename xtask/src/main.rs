@@ -12,6 +12,7 @@
 
 mod bench;
 mod http;
+mod import_file;
 mod pg;
 mod test;
 mod util;
@@ -32,6 +33,9 @@ commands:
         results are printed and appended to target/bench-results.md
         (defaults: small, sqlite, seed 42, 10 s, 64 connections, 2 threads;
         --keep leaves the temp dirs, --binary measures a prebuilt binary instead)
+  import-file [--rows N] [--out PATH]
+        write a counterparty import CSV with valid INNs (default 1,000,000 rows to
+        target/import-1m.csv) for measuring `prospekt import counterparties`
   pg-check
         start a throwaway PostgreSQL cluster, run `select version()`, stop it
 
@@ -64,6 +68,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
         "pg-check" => pg::check(rest),
+        "import-file" => import_file::run(rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)

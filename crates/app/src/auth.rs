@@ -358,3 +358,18 @@ impl App {
         Ok(IssuedToken { id, secret })
     }
 }
+
+impl App {
+    /// The user a console command acts as (`--as LOGIN`). Whoever runs commands on the server
+    /// holds the database anyway; acting as a named user keeps scope rules and the audit
+    /// log's "who" intact.
+    pub async fn console_actor(&self, login: &str) -> Result<Actor, AppError> {
+        match users::credentials(self.db(), login).await? {
+            Some((user, _)) if user.is_active => Actor::from_row(user),
+            Some(_) => Err(prospekt_domain::FieldError::new("login", "inactive_user").into()),
+            None => Err(prospekt_domain::FieldError::new("login", "unknown_login")
+                .with("login", login)
+                .into()),
+        }
+    }
+}

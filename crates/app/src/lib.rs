@@ -13,6 +13,8 @@ pub mod clients;
 pub mod counterparties;
 pub mod dedup;
 mod error;
+pub mod export;
+pub mod import;
 pub mod org;
 pub mod policy;
 pub mod search;

@@ -66,6 +66,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Import records from a file.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Measure in-process costs that load tests cannot isolate (for BENCHMARKS.md):
     /// login latency (argon2id) and the authorization overhead on a point read.
     #[command(hide = true)]
@@ -101,6 +106,33 @@ enum UserCommand {
         /// Read the password from standard input (first line) instead of prompting.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Import counterparties from CSV (UTF-8 or windows-1251, `;` `,` or tab) or XLSX.
+    /// Rows match existing records by external id, else INN+KPP, and update them; the rest
+    /// are created. Rows with problems are skipped and listed; the others are written in one
+    /// transaction. Running the same file again changes nothing.
+    Counterparties {
+        /// The file.
+        file: std::path::PathBuf,
+        /// Act as this user: their scope and permissions apply, and the audit log names them.
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: String,
+        /// Only check and report; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Map a column to a field, e.g. --map "ИНН=inn" (repeatable); default: guessed from the headers.
+        #[arg(long = "map", value_name = "HEADER=FIELD")]
+        map: Vec<String>,
+        /// Write the per-row error report (CSV) here.
+        #[arg(long, value_name = "FILE")]
+        report: Option<std::path::PathBuf>,
+        /// Language of messages: ru or en.
+        #[arg(long, default_value = "ru")]
+        lang: String,
     },
 }
 
@@ -275,9 +307,109 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Err(e) => Err(e.into()),
             }
         }
+        Command::Import {
+            command:
+                ImportCommand::Counterparties {
+                    file,
+                    as_login,
+                    dry_run,
+                    map,
+                    report,
+                    lang,
+                },
+        } => import_counterparties(&cli.db, &file, &as_login, dry_run, &map, report.as_deref(), &lang).await,
         Command::Backup { to } => backup(&cli.db, &to).await,
         Command::Measure { reads, logins } => crate::measure::run(&cli.db, reads, logins).await,
     }
+}
+
+async fn import_counterparties(
+    db: &str,
+    file: &std::path::Path,
+    as_login: &str,
+    dry_run: bool,
+    map: &[String],
+    report_to: Option<&std::path::Path>,
+    lang: &str,
+) -> anyhow::Result<()> {
+    use prospekt_web::i18n::{Lang, field_error_message};
+    let lang = Lang::from_code(lang).ok_or_else(|| anyhow::anyhow!("--lang: ru or en"))?;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut mapping = Vec::new();
+    for m in map {
+        let (h, f) = m
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--map {m:?}: expected HEADER=FIELD"))?;
+        mapping.push((h.trim().to_owned(), f.trim().to_owned()));
+    }
+    let (db, _) = open(db).await?;
+    let app = App::new(db);
+    let explain = |e: prospekt_app::AppError| -> anyhow::Error {
+        match e {
+            prospekt_app::AppError::Invalid(f) => anyhow::anyhow!("{}", field_error_message(lang, &f)),
+            prospekt_app::AppError::Forbidden => anyhow::anyhow!("{as_login} may not import counterparties"),
+            other => other.into(),
+        }
+    };
+    let actor = app.console_actor(as_login).await.map_err(explain)?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:<10} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let progress_bar = bar.clone();
+    let progress = move |done: u64, total: u64, stage: &str| {
+        if progress_bar.length() != Some(total) {
+            progress_bar.set_length(total);
+        }
+        progress_bar.set_position(done);
+        progress_bar.set_message(stage.to_owned());
+    };
+    let started = Instant::now();
+    let report = app
+        .import_counterparties(
+            &actor,
+            prospekt_app::import::ImportRequest {
+                bytes: &bytes,
+                mapping: (!mapping.is_empty()).then_some(mapping),
+                dry_run,
+            },
+            &progress,
+        )
+        .await
+        .map_err(explain)?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{}{}: {} rows in {secs:.1} s ({:.0} rows/s): {} created, {} updated, {} unchanged, {} rejected",
+        if dry_run { "dry run, nothing written — " } else { "" },
+        report.format,
+        report.rows,
+        report.rows as f64 / secs.max(1e-9),
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.rejected
+    );
+    for (header, field) in &report.mapping {
+        eprintln!("  column {header:?} → {field}");
+    }
+    for header in &report.unmapped {
+        eprintln!("  column {header:?} ignored");
+    }
+    for p in report.problems.iter().take(20) {
+        eprintln!("  line {}: {}", p.line, field_error_message(lang, &p.error));
+    }
+    if report.problems.len() > 20 {
+        eprintln!("  … {} more problems", report.problems.len() - 20);
+    }
+    if let Some(path) = report_to {
+        std::fs::write(path, prospekt_web::api::transfer::problems_csv(&report, lang))
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("error report: {}", path.display());
+    }
+    Ok(())
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {

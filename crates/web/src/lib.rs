@@ -30,8 +30,11 @@ pub struct AppState {
     openapi_json: Arc<String>,
 }
 
-/// Largest request body accepted (imports have their own, larger limit later).
+/// Largest request body accepted, except uploads.
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Largest import file accepted over HTTP (bigger files: `prospekt import` on the server).
+pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Builds the whole application router.
 pub fn router(app: App, secure_cookies: bool) -> Router {
@@ -53,7 +56,9 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
         .with_state(state)
         .layer(axum::middleware::from_fn(middleware::csrf_guard))
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        // Extractors' own 2 MiB default would cut uploads short; `body_limit` caps every body.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(middleware::body_limit))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 

@@ -69,3 +69,41 @@ pub async fn not_found(ReqLang(lang): ReqLang) -> Response {
     };
     ApiError::new(StatusCode::NOT_FOUND, "not_found", message).into_response()
 }
+
+/// Whether a path takes file uploads (imports), which get [`crate::IMPORT_LIMIT`].
+fn takes_uploads(path: &str) -> bool {
+    path.starts_with("/api/v1/imports/") || path == "/clients/import"
+}
+
+/// Caps request bodies: [`crate::BODY_LIMIT`] everywhere, [`crate::IMPORT_LIMIT`] on upload
+/// routes. A declared length over the cap is refused before reading; a body that grows past
+/// it fails its extractor with 413.
+pub async fn body_limit(req: Request, next: Next) -> Response {
+    let limit = if takes_uploads(req.uri().path()) {
+        crate::IMPORT_LIMIT
+    } else {
+        crate::BODY_LIMIT
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        let (mut parts, _) = req.into_parts();
+        let ReqLang(lang) =
+            match <ReqLang as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &()).await {
+                Ok(l) => l,
+                Err(never) => match never {},
+            };
+        let mut e = ApiError::field(
+            lang,
+            &prospekt_domain::FieldError::new("body", "too_large").with("max_mib", (limit >> 20).to_string()),
+        );
+        e.status = StatusCode::PAYLOAD_TOO_LARGE;
+        return e.into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, body)).await
+}

@@ -175,6 +175,18 @@ fn expected(route: &str, role: &str, t: Target) -> u16 {
                 (true, false) => 403,
             }
         }
+        // The export permission is per user (off for every user here), whatever the role.
+        "GET /api/v1/counterparties/export" | "GET /api/v1/counterparties/{id}/contacts/vcard" => 403,
+        "POST /api/v1/imports/counterparties" => {
+            if matches!(
+                role,
+                "manager" | "key_account_manager" | "head_of_department" | "commercial_director"
+            ) {
+                200
+            } else {
+                403
+            }
+        }
         "GET /api/v1/audit-log" => {
             if matches!(role, "administrator" | "commercial_director" | "general_director") {
                 200
@@ -320,6 +332,7 @@ async fn call(
         }
         "GET /api/v1/counterparties/{id}/bank-accounts"
         | "GET /api/v1/counterparties/{id}/history"
+        | "GET /api/v1/counterparties/{id}/contacts/vcard"
         | "POST /api/v1/counterparties/{id}/bank-accounts" => {
             let owner = if own { me } else { w.other_manager };
             let id = app
@@ -475,7 +488,11 @@ async fn call(
         .http
         .request(Method::from_bytes(method.as_bytes()).unwrap(), app.url(&path))
         .bearer_auth(token);
-    if let Some(b) = body {
+    if route == "POST /api/v1/imports/counterparties" {
+        let csv = format!("Наименование;Город\nКлиент из файла {seq};Тверь\n");
+        req = req
+            .multipart(reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(csv.into_bytes())));
+    } else if let Some(b) = body {
         req = req.json(&b);
     }
     let res = req.send().await.unwrap();

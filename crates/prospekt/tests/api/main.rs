@@ -9,3 +9,4 @@ mod platform;
 mod search;
 mod security;
 mod storage;
+mod transfer;

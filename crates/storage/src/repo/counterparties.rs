@@ -45,7 +45,7 @@ pub struct CounterpartyRow {
     pub archived_at: Option<DateTime<Utc>>,
 }
 
-const SELECT: &str = "SELECT c.id, c.kind, c.name, c.full_name, c.inn, c.kpp, c.ogrn, c.industry, c.size, \
+pub(crate) const SELECT: &str = "SELECT c.id, c.kind, c.name, c.full_name, c.inn, c.kpp, c.ogrn, c.industry, c.size, \
     c.territory_id, t.name AS territory_name, c.lead_source, c.status, c.tier, c.owner_id, \
     u.display_name AS owner_name, c.department_id, c.payment_terms_days, c.credit_limit, c.legal_address, \
     c.actual_address, c.city, c.phone, c.email, c.notes, c.external_id, c.needs, c.tags, c.price_column_id, \

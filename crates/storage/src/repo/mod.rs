@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bank_accounts;
 pub mod contacts;
 pub mod counterparties;
+pub mod import;
 pub mod org;
 pub mod search;
 pub mod sessions;

@@ -11,6 +11,7 @@ pub mod org;
 pub mod search;
 pub mod session;
 pub mod tokens;
+pub mod transfer;
 pub mod users;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -54,6 +55,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(session::router())
         .merge(counterparties::router())
         .merge(dedup::router())
+        .merge(transfer::router())
         .merge(users::router())
         .merge(org::router())
         .merge(absences::router())
