@@ -455,7 +455,7 @@ impl App {
                 .await?,
             );
         }
-        rows.sort_by(|a, b| (b.at, b.id).cmp(&(a.at, a.id)));
+        rows.sort_by_key(|r| std::cmp::Reverse((r.at, r.id)));
         rows.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(rows)
     }

@@ -135,7 +135,7 @@ impl App {
         if bank_name.is_empty() {
             return Err(FieldError::new("bank_name", "required").into());
         }
-        if bank_accounts::find(self.db(), id.as_uuid(), &bik.to_string(), &account)
+        if bank_accounts::find(self.db(), id.as_uuid(), bik.as_ref(), &account)
             .await?
             .is_some()
         {

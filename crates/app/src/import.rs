@@ -138,6 +138,34 @@ fn file_error(e: &prospekt_files::ReadError) -> FieldError {
     f
 }
 
+/// A row's plan: line, what to do, owner, department, territory.
+type Planned = (usize, Plan, Option<Uuid>, Option<Uuid>, Option<Uuid>);
+
+type Parsed = (usize, Result<CounterpartyDraft, Vec<FieldError>>);
+
+/// Parses the non-blank rows on up to all available cores; the result keeps file order.
+fn parse_parallel(mapping: &Mapping, rows: &[prospekt_files::Row]) -> Vec<Parsed> {
+    let parse = |chunk: &[prospekt_files::Row]| -> Vec<Parsed> {
+        chunk
+            .iter()
+            .filter(|r| !is_blank_row(&r.cells))
+            .map(|r| (r.line, parse_row(mapping, &r.cells)))
+            .collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || rows.len() < 20_000 {
+        return parse(rows);
+    }
+    let size = rows.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = rows.chunks(size).map(|c| s.spawn(move || parse(c))).collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
+}
+
 fn text(s: &Option<String>) -> Cell {
     Cell::OptText(s.clone())
 }
@@ -206,20 +234,21 @@ impl App {
 
         // 1. Every row on its own (pure).
         progress(0, total, "checking");
-        let mut drafts: Vec<(usize, CounterpartyDraft)> = Vec::with_capacity(table.rows.len());
-        for row in &table.rows {
-            if is_blank_row(&row.cells) {
-                continue;
-            }
+        // CPU-bound and independent per row: parsed on every core, results kept in file order.
+        let parsed = parse_parallel(&mapping, &table.rows);
+        drop(table.rows);
+        let mut drafts: Vec<(usize, CounterpartyDraft)> = Vec::with_capacity(parsed.len());
+        for (line, result) in parsed {
             report.rows += 1;
-            match parse_row(&mapping, &row.cells) {
-                Ok(d) => drafts.push((row.line, d)),
-                Err(errors) => reject(&mut report, row.line, errors),
+            match result {
+                Ok(d) => drafts.push((line, d)),
+                Err(errors) => reject(&mut report, line, errors),
             }
         }
         // 2. The same record twice in the file: the first row wins.
         let keys: Vec<(usize, Option<MatchKey>)> = drafts.iter().map(|(l, d)| (*l, d.match_key())).collect();
         let repeats: HashMap<usize, usize> = duplicates_in_file(&keys).into_iter().collect();
+        progress(0, total, "matching");
         // 3. Owners and territories by name.
         let users = prospekt_storage::repo::users::list(self.db(), None).await?;
         let by_login: HashMap<String, (Uuid, Option<Uuid>, bool)> = users
@@ -260,11 +289,12 @@ impl App {
                 by_inn_kpp.entry((inn, e.kpp.clone())).or_insert(e);
             }
         }
+        progress(0, total, "deciding");
         let access = self.access(actor).await?;
         let portfolio = actor.role.is_portfolio_bound();
         let my_department = actor.department_id.map(|d| d.as_uuid());
 
-        let mut plans: Vec<(usize, Plan, Option<Uuid>, Option<Uuid>, Option<Uuid>)> = Vec::new();
+        let mut plans: Vec<Planned> = Vec::new();
         for (i, (line, draft)) in drafts.into_iter().enumerate() {
             if let Some(first) = repeats.get(&line) {
                 reject(
@@ -286,9 +316,9 @@ impl App {
                 },
             };
             if let Some((o, dept)) = owner {
-                if portfolio && o != actor.user_id.as_uuid() {
-                    errors.push(FieldError::new(ImportField::Owner.as_str(), "owner_outside_department"));
-                } else if actor.role == Role::HeadOfDepartment && dept != my_department {
+                let foreign = (portfolio && o != actor.user_id.as_uuid())
+                    || (actor.role == Role::HeadOfDepartment && dept != my_department);
+                if foreign {
                     errors.push(FieldError::new(ImportField::Owner.as_str(), "owner_outside_department"));
                 }
             }
@@ -340,9 +370,12 @@ impl App {
                 None => Plan::Create(Box::new(draft), Uuid::now_v7()),
             };
             plans.push((line, plan, owner_id, department, territory));
-            progress(i as u64, total, "checking");
+            if i % 10_000 == 0 {
+                progress(i as u64, total, "deciding");
+            }
         }
 
+        progress(0, total, "comparing");
         // 5. Updates: compare with what is stored.
         let update_ids: Vec<Uuid> = plans
             .iter()
@@ -363,6 +396,7 @@ impl App {
             .into_iter()
             .collect();
 
+        progress(0, total, "preparing");
         let at = now();
         let by = By::actor(actor);
         let actor_cell = Cell::OptUuid(Some(actor.user_id.as_uuid()));
@@ -584,7 +618,7 @@ impl App {
                 report.unchanged += 1;
             }
         }
-        progress(total, total, "checking");
+        progress(total, total, "prepared");
         if req.dry_run {
             return Ok(report);
         }

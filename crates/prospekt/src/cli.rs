@@ -359,14 +359,24 @@ async fn import_counterparties(
             .progress_chars("=> "),
     );
     let progress_bar = bar.clone();
+    let started = Instant::now();
+    // PROSPEKT_IMPORT_TIMING=1 prints when each step starts (for BENCHMARKS.md).
+    let timing = std::env::var_os("PROSPEKT_IMPORT_TIMING").is_some();
+    let last_stage = std::sync::Mutex::new(String::new());
     let progress = move |done: u64, total: u64, stage: &str| {
+        if timing
+            && let Ok(mut last) = last_stage.lock()
+            && *last != stage
+        {
+            eprintln!("  {:>7.2} s  {stage}", started.elapsed().as_secs_f64());
+            *last = stage.to_owned();
+        }
         if progress_bar.length() != Some(total) {
             progress_bar.set_length(total);
         }
         progress_bar.set_position(done);
         progress_bar.set_message(stage.to_owned());
     };
-    let started = Instant::now();
     let report = app
         .import_counterparties(
             &actor,

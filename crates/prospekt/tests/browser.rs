@@ -330,8 +330,228 @@ async fn a_manager_creates_a_client_with_a_contact_after_fixing_a_wrong_inn() {
             text.contains("Соколова Анна Викторовна") && text.contains("+79161234567"),
             "{text}"
         );
-        let history = wd.find(By::Css("[data-testid=history-table]")).await?.text().await?;
-        assert!(history.contains("create"), "{history}");
+        wd.find(By::Css("[data-testid=history-table] [data-action=create]"))
+            .await?;
+        Ok(())
+    }
+    .await;
+    let _ = wd.quit().await;
+    result.expect("browser flow");
+}
+
+/// Creates a legal entity through the "new client" form; returns the id the card shows.
+async fn create_client_in_ui(
+    wd: &WebDriver,
+    app: &TestApp,
+    name: &str,
+    inn: &str,
+    kpp: &str,
+    city: &str,
+) -> WebDriverResult<String> {
+    wd.goto(app.url("/clients")).await?;
+    wd.query(By::Css("[data-testid=new-client]"))
+        .first()
+        .await?
+        .click()
+        .await?;
+    wd.query(By::Name("name")).first().await?.send_keys(name).await?;
+    let kind = wd.find(By::Css("select[name=kind] option[value=legal_entity]")).await?;
+    assert!(kind.is_selected().await?, "a legal entity is the default kind");
+    wd.find(By::Name("inn")).await?.send_keys(inn).await?;
+    wd.find(By::Name("kpp")).await?.send_keys(kpp).await?;
+    wd.find(By::Name("city")).await?.send_keys(city).await?;
+    wd.find(By::Css("form[action='/clients/new'] button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    let title = wd.query(By::Css("[data-testid=client-name]")).first().await?;
+    assert!(title.text().await?.contains(name));
+    Ok(title.attr("data-id").await?.expect("the card names its id"))
+}
+
+/// Adds a contact person on the open card and waits until the card lists it.
+async fn add_contact_in_ui(wd: &WebDriver, full_name: &str, phone: &str) -> WebDriverResult<()> {
+    let form = "form[data-testid=contact-form]";
+    wd.find(By::Css(format!("{form} input[name=full_name]").as_str()))
+        .await?
+        .send_keys(full_name)
+        .await?;
+    wd.find(By::Css(format!("{form} input[name=phone]").as_str()))
+        .await?
+        .send_keys(phone)
+        .await?;
+    wd.find(By::Css(format!("{form} input[name=consent_pd]").as_str()))
+        .await?
+        .click()
+        .await?;
+    wd.find(By::Css(format!("{form} button[type=submit]").as_str()))
+        .await?
+        .click()
+        .await?;
+    wd.query(By::XPath(format!(
+        "//table[@data-testid='contact-table']//tr[td[contains(., '{full_name}')]]"
+    )))
+    .first()
+    .await?;
+    Ok(())
+}
+
+/// Types a query into the header's search box and waits for the results page of that query.
+async fn header_search(wd: &WebDriver, q: &str) -> WebDriverResult<WebElement> {
+    let field = wd.find(By::Id("global-search")).await?;
+    field.send_keys(q.to_owned() + Key::Enter).await?;
+    wd.query(By::Css(format!("[data-testid=search-input][value='{q}']").as_str()))
+        .first()
+        .await?;
+    wd.find(By::Css("[data-testid=search-results]")).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_finds_a_new_client_by_inn_and_by_a_typo_then_merges_its_duplicate_into_it() {
+    let Some((_driver, wd)) = start_browser().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    let f = app.departments().await;
+    app.user("olga", "manager", Some(f.department_a)).await;
+
+    let result: WebDriverResult<()> = async {
+        wd.goto(app.url("/lang/ru")).await?;
+        sign_in(&wd, &app, "olga").await?;
+        let first = create_client_in_ui(&wd, &app, "Ромашка-Трейд", "7707083893", "773601001", "Тверь").await?;
+        add_contact_in_ui(&wd, "Соколова Анна Викторовна", "8 916 123 45 67").await?;
+
+        // The header search finds it by INN and by a misspelled name.
+        let link = format!("a[href='/clients/{first}']");
+        let hits = header_search(&wd, "7707083893").await?;
+        hits.find(By::Css(link.as_str())).await?;
+        let hits = header_search(&wd, "Ромошка").await?;
+        hits.find(By::Css(link.as_str())).await?;
+
+        // A second record of the same business: same name in the same city, another KPP.
+        let second = create_client_in_ui(&wd, &app, "Ромашка-Трейд", "7707083893", "773602001", "Тверь").await?;
+        assert_ne!(first, second);
+        add_contact_in_ui(&wd, "Петров Игорь Сергеевич", "8 903 765 43 21").await?;
+
+        // The list's toolbar leads to the duplicate report; the older record is kept by default.
+        wd.goto(app.url("/clients")).await?;
+        wd.query(By::Css("[data-testid=duplicates-link]"))
+            .first()
+            .await?
+            .click()
+            .await?;
+        let group = wd
+            .query(By::Css("[data-testid=dup-group][data-reason=inn]"))
+            .first()
+            .await?;
+        let keep = group
+            .find(By::Css(format!("input[name=survivor][value^='{first}:']").as_str()))
+            .await?;
+        assert!(keep.is_selected().await?, "the oldest record is kept by default");
+        let own_button = group
+            .find(By::Css(format!("button[name=duplicate][value^='{first}:']").as_str()))
+            .await?;
+        assert!(
+            !own_button.is_enabled().await?,
+            "the kept record cannot be merged into itself"
+        );
+        group
+            .find(By::Css(format!("button[name=duplicate][value^='{second}:']").as_str()))
+            .await?
+            .click()
+            .await?;
+
+        // Back on the survivor's card: a note of what moved, the other contact, the merge in history.
+        let note = wd.query(By::Css("[data-testid=merge-note]")).first().await?;
+        assert!(
+            note.text().await?.contains("Контактные лица — 1"),
+            "{}",
+            note.text().await?
+        );
+        let title = wd.find(By::Css("[data-testid=client-name]")).await?;
+        assert_eq!(title.attr("data-id").await?.as_deref(), Some(first.as_str()));
+        let contacts = wd.find(By::Css("[data-testid=contact-table]")).await?.text().await?;
+        assert!(
+            contacts.contains("Петров Игорь Сергеевич") && contacts.contains("Соколова Анна Викторовна"),
+            "{contacts}"
+        );
+        wd.find(By::Css("[data-testid=history-table] [data-action=merge]"))
+            .await?;
+
+        // The merged record stays reachable, archived, pointing at the survivor.
+        wd.goto(app.url(&format!("/clients/{second}"))).await?;
+        let banner = wd.query(By::Css("[data-testid=merged-banner]")).first().await?;
+        banner
+            .find(By::Css(format!("a[href='/clients/{first}']").as_str()))
+            .await?;
+        wd.goto(app.url("/clients/duplicates")).await?;
+        wd.query(By::Css("[data-testid=no-duplicates]")).first().await?;
+        Ok(())
+    }
+    .await;
+    let _ = wd.quit().await;
+    result.expect("browser flow");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_edit_shows_both_versions_and_reapplies_only_the_users_own_changes() {
+    let Some((_driver, wd)) = start_browser().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    let f = app.departments().await;
+    let olga = app.user("olga", "manager", Some(f.department_a)).await;
+    let head = app.user("head", "head_of_department", Some(f.department_a)).await;
+    let id = app
+        .counterparty("Стройресурс", Some(olga.id), Some(f.department_a))
+        .await;
+
+    let result: WebDriverResult<()> = async {
+        wd.goto(app.url("/lang/ru")).await?;
+        sign_in(&wd, &app, "olga").await?;
+        wd.goto(app.url(&format!("/clients/{id}"))).await?;
+        wd.query(By::Css("[data-testid=edit-link]"))
+            .first()
+            .await?
+            .click()
+            .await?;
+        let phone = wd.find(By::Css("[data-testid=edit-form] input[name=phone]")).await?;
+        phone.send_keys("8 495 111-22-33").await?;
+
+        // Meanwhile the head moves the client to another city.
+        let colleague = app.app.token_actor(&head.token).await.expect("head");
+        let cid = prospekt_domain::ids::CounterpartyId::from_uuid(id);
+        let read = app.app.counterparty(&colleague, cid).await.expect("read");
+        let patch = prospekt_app::counterparties::CounterpartyPatch {
+            city: Some(Some("Тула".into())),
+            ..Default::default()
+        };
+        app.app
+            .update_counterparty(&colleague, cid, read.version, patch)
+            .await
+            .expect("the head's edit");
+
+        wd.find(By::Css("[data-testid=edit-save]")).await?.click().await?;
+        let conflict = wd.query(By::Css("[data-testid=conflict]")).first().await?;
+        let text = conflict.text().await?;
+        assert!(text.contains("head"), "names who changed it: {text}");
+        let table = wd.find(By::Css("[data-testid=conflict-table]")).await?.text().await?;
+        assert!(table.contains("8 495 111-22-33"), "your value: {table}");
+        assert!(
+            !table.contains("Тула"),
+            "the head's change is not the user's to review: {table}"
+        );
+        let city = wd.find(By::Css("[data-testid=edit-form] input[name=city]")).await?;
+        assert_eq!(
+            city.value().await?.as_deref(),
+            Some("Тула"),
+            "the form keeps the head's city"
+        );
+
+        wd.find(By::Css("[data-testid=edit-save]")).await?.click().await?;
+        wd.query(By::XPath("//dd[contains(., '+74951112233')]")).first().await?;
+        let source = wd.source().await?;
+        assert!(source.contains("Тула"), "the head's city survived the re-applied edit");
         Ok(())
     }
     .await;

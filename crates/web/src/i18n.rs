@@ -152,7 +152,6 @@ pub struct Strings {
     pub archive_action: &'static str,
     pub restore_action: &'static str,
     pub later: &'static str,
-    pub none: &'static str,
 }
 
 pub static RU: Strings = Strings {
@@ -238,7 +237,6 @@ pub static RU: Strings = Strings {
     archive_action: "В архив",
     restore_action: "Восстановить",
     later: "появится позже",
-    none: "—",
 };
 
 pub static EN: Strings = Strings {
@@ -324,7 +322,6 @@ pub static EN: Strings = Strings {
     archive_action: "Archive",
     restore_action: "Restore",
     later: "coming later",
-    none: "—",
 };
 
 /// Display name of a stored enum value (status, tier, kind, role) in the given language.

@@ -26,8 +26,11 @@ fn rows_per_statement(columns: usize) -> usize {
 }
 
 /// Inserts `rows` (each `columns.len()` cells) with multi-row INSERT statements in `tx`.
+/// SQLite gets anonymous `?` placeholders: numbered ones are resolved by name, which costs
+/// time quadratic in the number of parameters of a statement.
 pub async fn insert_rows_tx(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec<Cell>]) -> Result<(), DbError> {
     let per = rows_per_statement(columns.len());
+    let sqlite = matches!(tx, Tx::Sqlite(_));
     for chunk in rows.chunks(per) {
         let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
         let mut n = 0;
@@ -41,7 +44,11 @@ pub async fn insert_rows_tx(tx: &mut Tx, table: &str, columns: &[&str], rows: &[
                     sql.push_str(", ");
                 }
                 n += 1;
-                sql.push_str(&format!("${n}"));
+                if sqlite {
+                    sql.push('?');
+                } else {
+                    sql.push_str(&format!("${n}"));
+                }
             }
             sql.push(')');
         }
@@ -67,6 +74,14 @@ pub async fn insert_rows_tx(tx: &mut Tx, table: &str, columns: &[&str], rows: &[
         });
     }
     Ok(())
+}
+
+/// `n` bind placeholders for an `IN (…)` list: `?` on SQLite (see [`insert_rows_tx`]), `$i` on PostgreSQL.
+fn placeholders(db: &Db, n: usize) -> String {
+    match db {
+        Db::Sqlite(_) => vec!["?"; n].join(", "),
+        Db::Postgres(_) => (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+    }
 }
 
 /// An existing counterparty as an import sees it: its keys, reach and importable fields.
@@ -95,10 +110,7 @@ pub async fn by_inns(db: &Db, inns: &[String]) -> Result<Vec<Existing>, DbError>
 async fn by_column(db: &Db, column: &str, values: &[String]) -> Result<Vec<Existing>, DbError> {
     let mut out = Vec::new();
     for chunk in values.chunks(500) {
-        let list = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = placeholders(db, chunk.len());
         let sql = sqlx::AssertSqlSafe(format!("{EXISTING} WHERE {column} IN ({list}) AND merged_into IS NULL"));
         let rows = db_run!(db, pool => {
             let mut q = sqlx::query_as::<_, Existing>(sql);
@@ -116,10 +128,7 @@ async fn by_column(db: &Db, column: &str, values: &[String]) -> Result<Vec<Exist
 pub async fn rows_by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<super::counterparties::CounterpartyRow>, DbError> {
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
-        let list = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = placeholders(db, chunk.len());
         let sql = sqlx::AssertSqlSafe(format!("{} WHERE c.id IN ({list})", super::counterparties::SELECT));
         let rows = db_run!(db, pool => {
             let mut q = sqlx::query_as::<_, super::counterparties::CounterpartyRow>(sql);
@@ -138,10 +147,7 @@ pub async fn rows_by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<super::counterpart
 pub async fn contact_names(db: &Db, counterparties: &[Uuid]) -> Result<Vec<(Uuid, String)>, DbError> {
     let mut out = Vec::new();
     for chunk in counterparties.chunks(500) {
-        let list = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = placeholders(db, chunk.len());
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT counterparty_id, search_key FROM contacts WHERE counterparty_id IN ({list})"
         ));
@@ -161,10 +167,7 @@ pub async fn contact_names(db: &Db, counterparties: &[Uuid]) -> Result<Vec<(Uuid
 pub async fn bank_account_keys(db: &Db, counterparties: &[Uuid]) -> Result<Vec<(Uuid, String, String)>, DbError> {
     let mut out = Vec::new();
     for chunk in counterparties.chunks(500) {
-        let list = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = placeholders(db, chunk.len());
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT counterparty_id, bik, account FROM bank_accounts WHERE counterparty_id IN ({list})"
         ));

@@ -5,7 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::Router;
-use axum::extract::{FromRequestParts, OptionalFromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, Path, State};
 use axum::http::header::{REFERER, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
@@ -13,11 +13,9 @@ use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use prospekt_app::counterparties::CounterpartyRow;
 use prospekt_app::{Actor, AppError};
-use prospekt_domain::counterparty::{LifecycleStatus, Tier};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api::counterparties::{ListParams, encode_cursor};
 use crate::api::session::{clear_session_cookie, session_cookie};
 use crate::extract::{Caller, LANG_COOKIE, ReqLang};
 use crate::i18n::{Lang, Strings};
@@ -53,7 +51,6 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(set_lang))
-        .route("/clients", get(clients))
 }
 
 /// Picks the Russian or English text of a page label.
@@ -237,45 +234,6 @@ async fn set_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
         .to_owned();
     let cookie = format!("{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.code());
     (AppendHeaders([(SET_COOKIE, cookie)]), Redirect::to(&back)).into_response()
-}
-
-struct ClientsData {
-    rows: Vec<CounterpartyRow>,
-    statuses: Vec<&'static str>,
-    tiers: Vec<&'static str>,
-    status: String,
-    tier: String,
-    has_cursor: bool,
-    next_cursor: Option<String>,
-}
-
-page!(ClientsPage, "clients.html", ClientsData);
-
-async fn clients(State(state): State<AppState>, u: PageUser, Query(params): Query<ListParams>) -> Response {
-    let query = match params.to_query() {
-        Ok(q) => q,
-        Err(e) => return crate::error::ApiError::field(u.lang, &e).into_response(),
-    };
-    let rows = match state.app.counterparties(&u.actor, &query).await {
-        Ok(rows) => rows,
-        Err(e) => return page_error(u.lang, e),
-    };
-    let next_cursor = (rows.len() as i64 == query.limit)
-        .then(|| rows.last().map(|r| encode_cursor(&r.name, r.id)))
-        .flatten();
-    ClientsPage {
-        shell: Shell::new(&u, "clients"),
-        x: ClientsData {
-            rows,
-            statuses: LifecycleStatus::ALL.iter().map(|s| s.as_str()).collect(),
-            tiers: Tier::ALL.iter().map(|s| s.as_str()).collect(),
-            status: params.status.unwrap_or_default(),
-            tier: params.tier.unwrap_or_default(),
-            has_cursor: params.cursor.is_some_and(|c| !c.is_empty()),
-            next_cursor,
-        },
-    }
-    .into_response()
 }
 
 #[derive(Template, WebTemplate)]
