@@ -558,3 +558,67 @@ async fn a_stale_edit_shows_both_versions_and_reapplies_only_the_users_own_chang
     let _ = wd.quit().await;
     result.expect("browser flow");
 }
+
+#[tokio::test]
+async fn a_manager_checks_an_import_file_then_imports_it_and_sees_the_rejected_row() {
+    let Some((_driver, wd)) = start_browser().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    let f = app.departments().await;
+    app.user("olga", "manager", Some(f.department_a)).await;
+    let dir = std::env::temp_dir().join(format!("prospekt-import-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("clients.csv");
+    std::fs::write(
+        &file,
+        "Наименование;ИНН;КПП;Город\nООО «Импорт»;7707083893;773601001;Тверь\nООО «Ошибка»;7707083894;773601001;Тверь\n",
+    )
+    .unwrap();
+
+    let result: WebDriverResult<()> = async {
+        wd.goto(app.url("/lang/ru")).await?;
+        sign_in(&wd, &app, "olga").await?;
+        wd.goto(app.url("/clients")).await?;
+        wd.query(By::Css("[data-testid=import-link]"))
+            .first()
+            .await?
+            .click()
+            .await?;
+        let input = wd.query(By::Css("[data-testid=import-file]")).first().await?;
+        input.send_keys(file.to_string_lossy().as_ref()).await?;
+        wd.find(By::Css("[data-testid=import-check]")).await?.click().await?;
+        let status = wd.query(By::Css("[data-testid=import-status]")).first().await?;
+        assert!(
+            status.text().await?.contains("ничего не записано"),
+            "{}",
+            status.text().await?
+        );
+        assert_eq!(
+            wd.find(By::Css("[data-testid=import-created]")).await?.text().await?,
+            "1"
+        );
+        assert_eq!(
+            wd.find(By::Css("[data-testid=import-rejected]")).await?.text().await?,
+            "1"
+        );
+        let problems = wd.find(By::Css("[data-testid=import-problems]")).await?.text().await?;
+        assert!(problems.contains("ИНН"), "{problems}");
+        wd.find(By::Css("[data-testid=import-report]")).await?;
+
+        // The file stays chosen: import it for real.
+        wd.find(By::Css("[data-testid=import-run]")).await?.click().await?;
+        wd.query(By::XPath(
+            "//*[@data-testid='import-status'][contains(., 'Импорт выполнен')]",
+        ))
+        .first()
+        .await?;
+        wd.goto(app.url("/clients")).await?;
+        wd.query(By::XPath("//a[contains(., 'ООО «Импорт»')]")).first().await?;
+        Ok(())
+    }
+    .await;
+    let _ = wd.quit().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result.expect("browser flow");
+}

@@ -23,6 +23,7 @@ use crate::i18n::{Lang, field_error_message};
 
 mod card;
 mod duplicates;
+mod import;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/clients/stale", get(stale))
         .merge(card::router())
         .merge(duplicates::router())
+        .merge(import::router())
 }
 
 /// Rows per page of the client list.
