@@ -44,6 +44,11 @@ const ENDPOINTS: &[Endpoint] = &[
         path: "/api/v1/counterparties?limit=50",
         auth: true,
     },
+    // One manager's clients, sorted by name: the list a manager opens every morning.
+    Endpoint {
+        path: "/api/v1/counterparties?limit=50&owner={owner}",
+        auth: true,
+    },
     Endpoint {
         path: "/api/v1/me",
         auth: true,
@@ -317,11 +322,12 @@ fn bench_db(
 
     let auth = format!("Bearer {token}");
     let id = discover_counterparty(server.addr, &auth)?;
+    let owner = discover_owner(server.addr, &auth)?;
     eprintln!("xtask: counterparty id {id}");
 
     let mut rows = Vec::new();
     for endpoint in ENDPOINTS {
-        let path = endpoint.path.replace("{id}", &id);
+        let path = endpoint.path.replace("{id}", &id).replace("{owner}", &owner);
         let headers: &[(&str, &str)] = if endpoint.auth {
             &[("Authorization", &auth)]
         } else {
@@ -408,6 +414,18 @@ fn discover_counterparty(addr: SocketAddr, auth: &str) -> Result<String, String>
     }
     http::first_json_string(&resp.body, "id")
         .ok_or_else(|| format!("GET {path} returned no counterparty id: {}", resp.body))
+}
+
+/// Some manager who owns counterparties, for the `{owner}` endpoints.
+fn discover_owner(addr: SocketAddr, auth: &str) -> Result<String, String> {
+    let path = "/api/v1/counterparties?limit=50";
+    let resp = http::get(addr, path, &[("Authorization", auth)], Duration::from_secs(10))?;
+    let marker = "\"owner\":{\"id\":\"";
+    resp.body
+        .find(marker)
+        .and_then(|i| resp.body.get(i + marker.len()..i + marker.len() + 36))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("GET {path} returned no owned counterparty: {}", resp.body))
 }
 
 /// `prospekt serve`, stopped with SIGTERM (the graceful path) when dropped.

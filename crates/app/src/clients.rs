@@ -120,12 +120,18 @@ impl App {
         };
         let inn = req.inn.as_ref().map(|i| i.to_string());
         let kpp = req.kpp.as_ref().map(|k| k.to_string());
+        let typed_city = opt(&input.city);
+        let typed_key = name_key(name);
         let found = counterparties::duplicates(
             self.db(),
             inn.as_deref(),
             kpp.as_deref(),
             phone.as_ref().map(Phone::as_str),
             email.as_ref().map(Email::as_str),
+            typed_city
+                .as_deref()
+                .filter(|_| !typed_key.is_empty())
+                .map(|c| (typed_key.as_str(), c)),
         )
         .await?;
         if found.iter().any(|d| d.reason == "inn_kpp") {

@@ -158,19 +158,29 @@ impl App {
             }
             _ => current.department_id,
         };
-        let kind = CounterpartyKind::parse(&current.kind)?;
-        let req = Requisites::parse(
-            kind,
-            pick(&patch.inn, &current.inn).as_deref(),
-            pick(&patch.kpp, &current.kpp).as_deref(),
-            pick(&patch.ogrn, &current.ogrn).as_deref(),
-        )?;
-        let inn = req.inn.as_ref().map(|i| i.to_string());
-        let kpp = req.kpp.as_ref().map(|k| k.to_string());
+        // Requisites are re-checked (together, against the kind) only when the patch touches
+        // them: a stored value is trusted as it is.
+        let touches_requisites = patch.inn.is_some() || patch.kpp.is_some() || patch.ogrn.is_some();
+        let (inn, kpp, ogrn) = if touches_requisites {
+            let kind = CounterpartyKind::parse(&current.kind)?;
+            let req = Requisites::parse(
+                kind,
+                pick(&patch.inn, &current.inn).as_deref(),
+                pick(&patch.kpp, &current.kpp).as_deref(),
+                pick(&patch.ogrn, &current.ogrn).as_deref(),
+            )?;
+            (
+                req.inn.as_ref().map(|i| i.to_string()),
+                req.kpp.as_ref().map(|k| k.to_string()),
+                req.ogrn,
+            )
+        } else {
+            (current.inn.clone(), current.kpp.clone(), current.ogrn.clone())
+        };
         if (inn != current.inn || kpp != current.kpp)
             && let Some(inn) = &inn
         {
-            let found = counterparties::duplicates(self.db(), Some(inn), kpp.as_deref(), None, None).await?;
+            let found = counterparties::duplicates(self.db(), Some(inn), kpp.as_deref(), None, None, None).await?;
             if found.iter().any(|d| d.id != current.id) {
                 return Err(AppError::Duplicate { field: "inn" });
             }
@@ -243,7 +253,7 @@ impl App {
             ("actual_address", json!(current.actual_address), json!(actual)),
             ("inn", json!(current.inn), json!(inn)),
             ("kpp", json!(current.kpp), json!(kpp)),
-            ("ogrn", json!(current.ogrn), json!(req.ogrn)),
+            ("ogrn", json!(current.ogrn), json!(ogrn)),
             ("size", json!(current.size), json!(size)),
             ("lead_source", json!(current.lead_source), json!(lead_source)),
             ("needs", json!(current.needs), json!(needs)),
@@ -278,7 +288,7 @@ impl App {
                 search_key: &key,
                 inn: inn.as_deref(),
                 kpp: kpp.as_deref(),
-                ogrn: req.ogrn.as_deref(),
+                ogrn: ogrn.as_deref(),
                 size: size.as_deref(),
                 lead_source: lead_source.as_deref(),
                 territory_id,

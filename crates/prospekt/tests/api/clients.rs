@@ -173,6 +173,16 @@ async fn the_same_inn_and_kpp_twice_is_refused_and_a_shared_phone_is_flagged(app
     assert_eq!(dups.len(), 1, "{body}");
     assert_eq!(dups[0]["reason"], "phone");
     assert_eq!(dups[0]["name"], "АО «Вектор»");
+    // The same name in the same city, written another way, is pointed out too.
+    let first = json!({"kind": "person", "name": "Ромашка Трейд", "city": "Тверь"});
+    assert_eq!(post(&app, &m.token, "/api/v1/counterparties", first, "en").await.0, 201);
+    let again = json!({"kind": "person", "name": "«Ромашка-Трейд»", "city": "Тверь"});
+    let (status, body) = post(&app, &m.token, "/api/v1/counterparties", again, "en").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["possible_duplicates"][0]["reason"], "name_city", "{body}");
+    let elsewhere = json!({"kind": "person", "name": "Ромашка Трейд", "city": "Казань"});
+    let (_, body) = post(&app, &m.token, "/api/v1/counterparties", elsewhere, "en").await;
+    assert!(body["possible_duplicates"].as_array().unwrap().is_empty(), "{body}");
 }
 
 async fn contacts_are_added_normalized_and_protected_from_lost_updates(app: TestApp) {

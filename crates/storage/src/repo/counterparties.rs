@@ -276,7 +276,8 @@ pub struct DuplicateHit {
     pub reason: String,
 }
 
-/// Counterparties sharing the INN (and KPP, if given), the phone or the e-mail — whether
+/// Counterparties sharing the INN (and KPP, if given), the phone, the e-mail or the name (as
+/// [`name_key`](prospekt_domain) reduces it) in the same city — whether
 /// or not the caller can see them: a duplicate check that hides matches would let two
 /// managers create the same client twice. Callers decide what to reveal.
 pub async fn duplicates(
@@ -285,7 +286,9 @@ pub async fn duplicates(
     kpp: Option<&str>,
     phone: Option<&str>,
     email: Option<&str>,
+    name_city: Option<(&str, &str)>,
 ) -> Result<Vec<DuplicateHit>, DbError> {
+    let (name_key, city) = name_city.unzip();
     Ok(db_run!(db, pool => {
         sqlx::query_as::<_, DuplicateHit>(
             "SELECT id, name, inn, kpp, 'inn_kpp' AS reason FROM counterparties \
@@ -294,9 +297,11 @@ pub async fn duplicates(
                WHERE $3 IS NOT NULL AND phone = $3 AND archived_at IS NULL \
              UNION ALL SELECT id, name, inn, kpp, 'email' AS reason FROM counterparties \
                WHERE $4 IS NOT NULL AND email = $4 AND archived_at IS NULL \
+             UNION ALL SELECT id, name, inn, kpp, 'name_city' AS reason FROM counterparties \
+               WHERE $5 IS NOT NULL AND name_key = $5 AND city = $6 AND archived_at IS NULL \
              LIMIT 20",
         )
-        .bind(inn).bind(kpp).bind(phone).bind(email)
+        .bind(inn).bind(kpp).bind(phone).bind(email).bind(name_key).bind(city)
         .fetch_all(pool)
         .await?
     }))

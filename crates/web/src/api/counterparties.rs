@@ -398,14 +398,14 @@ pub struct DuplicateDto {
     pub id: uuid::Uuid,
     pub name: String,
     pub inn: Option<String>,
-    /// phone | email
+    /// phone | email | name_city (the same name in the same city)
     pub reason: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedCounterparty {
     pub counterparty: CounterpartyDto,
-    /// Existing records sharing the phone or e-mail: worth a look before going on.
+    /// Existing records sharing the phone, the e-mail, or the name in the same city: worth a look before going on.
     pub possible_duplicates: Vec<DuplicateDto>,
 }
 

@@ -102,6 +102,7 @@ fn field_label(lang: Lang, field: &str) -> &str {
         "credit_limit" => t.credit_limit,
         "archived_at" => t.archived,
         "merged_into" => ru(lang, "Объединён с", "Merged into"),
+        "name_city" => ru(lang, "то же название в том же городе", "the same name in the same city"),
         "bank_account" => t.bank_accounts,
         "bik" => t.bik,
         "account" => t.account,
