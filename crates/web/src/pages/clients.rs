@@ -115,6 +115,12 @@ fn field_label(lang: Lang, field: &str) -> &str {
         "orders" => ru(lang, "Заказы", "Orders"),
         "invoices" => ru(lang, "Счета", "Invoices"),
         "payments" => ru(lang, "Платежи", "Payments"),
+        "contact_name" => ru(lang, "Контакт: ФИО", "Contact: full name"),
+        "contact_position" => ru(lang, "Контакт: должность", "Contact: position"),
+        "contact_phone" => ru(lang, "Контакт: телефон", "Contact: phone"),
+        "contact_email" => ru(lang, "Контакт: e-mail", "Contact: e-mail"),
+        "row" => ru(lang, "Строка", "Row"),
+        "file" => ru(lang, "Файл", "File"),
         other => other,
     }
 }

@@ -16,7 +16,7 @@ use prospekt_app::import::ImportRequest;
 use prospekt_domain::import::ImportField;
 
 use super::super::{PageUser, Shell, page_error, ru};
-use super::status_for;
+use super::{field_label, status_for};
 use crate::AppState;
 use crate::api::transfer::{problems_csv, read_upload};
 use crate::i18n::field_error_message;
@@ -65,7 +65,8 @@ struct ImportData {
     l_dry: &'static str,
     l_done: &'static str,
     l_more: &'static str,
-    fields: Vec<&'static str>,
+    /// (field, label)
+    fields: Vec<(&'static str, String)>,
     error: Option<String>,
     outcome: Option<Outcome>,
     partial: bool,
@@ -99,7 +100,10 @@ fn data(u: &PageUser) -> ImportData {
         l_dry: l("Проверка: ничего не записано.", "Check only: nothing was written."),
         l_done: l("Импорт выполнен.", "Import done."),
         l_more: l("ещё ошибок — в отчёте", "more problems — see the report"),
-        fields: ImportField::ALL.iter().map(|f| f.as_str()).collect(),
+        fields: ImportField::ALL
+            .iter()
+            .map(|f| (f.as_str(), field_label(u.lang, f.as_str()).to_owned()))
+            .collect(),
         error: None,
         outcome: None,
         partial: false,
@@ -177,7 +181,13 @@ async fn submit(
             .problems
             .iter()
             .take(SHOWN_PROBLEMS)
-            .map(|p| (p.line, p.error.field.to_owned(), field_error_message(lang, &p.error)))
+            .map(|p| {
+                (
+                    p.line,
+                    field_label(lang, p.error.field).to_owned(),
+                    field_error_message(lang, &p.error),
+                )
+            })
             .collect(),
         columns,
         report_href,
