@@ -141,6 +141,36 @@ fn file_error(e: &prospekt_files::ReadError) -> FieldError {
 /// A row's plan: line, what to do, owner, department, territory.
 type Planned = (usize, Plan, Option<Uuid>, Option<Uuid>, Option<Uuid>);
 
+/// Reads the file, settles the column mapping and parses every row: the CPU-bound half of
+/// an import, run on a blocking thread. `table.rows` comes back empty (consumed).
+fn read_and_parse(
+    bytes: &[u8],
+    pairs: Option<Vec<(String, String)>>,
+) -> Result<(prospekt_files::Table, String, Mapping, Vec<Parsed>), FieldError> {
+    let mut table = prospekt_files::read_table(bytes).map_err(|e| file_error(&e))?;
+    let format = match table.format {
+        prospekt_files::Format::Xlsx => "XLSX".to_owned(),
+        prospekt_files::Format::Xls => "XLS".to_owned(),
+        prospekt_files::Format::Csv { encoding, separator } => {
+            let sep = if separator == '\t' {
+                "TAB".to_owned()
+            } else {
+                separator.to_string()
+            };
+            format!("CSV ({encoding}, «{sep}»)")
+        }
+    };
+    let mapping = match &pairs {
+        Some(pairs) if !pairs.is_empty() => Mapping::from_names(&table.headers, pairs)?,
+        _ => Mapping::guess(&table.headers),
+    };
+    mapping.check()?;
+    // Independent per row: parsed on every core, results kept in file order.
+    let parsed = parse_parallel(&mapping, &table.rows);
+    table.rows = Vec::new();
+    Ok((table, format, mapping, parsed))
+}
+
 type Parsed = (usize, Result<CounterpartyDraft, Vec<FieldError>>);
 
 /// Parses the non-blank rows on up to all available cores; the result keeps file order.
@@ -182,27 +212,14 @@ impl App {
             return Err(self.deny(actor, "import", None, AppError::Forbidden).await);
         }
         progress(0, 0, "reading");
-        let table = prospekt_files::read_table(req.bytes).map_err(|e| file_error(&e))?;
-        let format = match table.format {
-            prospekt_files::Format::Xlsx => "XLSX".to_owned(),
-            prospekt_files::Format::Xls => "XLS".to_owned(),
-            prospekt_files::Format::Csv { encoding, separator } => {
-                format!(
-                    "CSV ({encoding}, «{}»)",
-                    if separator == '\t' {
-                        "TAB".to_owned()
-                    } else {
-                        separator.to_string()
-                    }
-                )
-            }
-        };
-        let mapping = match &req.mapping {
-            Some(pairs) if !pairs.is_empty() => Mapping::from_names(&table.headers, pairs)?,
-            _ => Mapping::guess(&table.headers),
-        };
-        mapping.check()?;
-        let total = table.rows.len() as u64;
+        // Reading and parsing are CPU work (seconds for a big file): off the async workers, so
+        // the server keeps answering everyone else meanwhile.
+        let bytes = req.bytes.to_vec();
+        let pairs = req.mapping.clone();
+        let (table, format, mapping, parsed) = tokio::task::spawn_blocking(move || read_and_parse(&bytes, pairs))
+            .await
+            .map_err(|e| AppError::Internal(format!("import worker: {e}")))??;
+        let total = parsed.len() as u64;
         let mut report = ImportReport {
             batch: Uuid::now_v7(),
             dry_run: req.dry_run,
@@ -234,9 +251,6 @@ impl App {
 
         // 1. Every row on its own (pure).
         progress(0, total, "checking");
-        // CPU-bound and independent per row: parsed on every core, results kept in file order.
-        let parsed = parse_parallel(&mapping, &table.rows);
-        drop(table.rows);
         let mut drafts: Vec<(usize, CounterpartyDraft)> = Vec::with_capacity(parsed.len());
         for (line, result) in parsed {
             report.rows += 1;
