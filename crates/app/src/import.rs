@@ -103,6 +103,12 @@ const CP_COLUMNS: [&str; 31] = [
     "created_at",
     "updated_at",
 ];
+/// Batches this big suspend the per-row search triggers (SQLite) and index at the end.
+const BULK_SEARCH_ROWS: usize = 1_000;
+/// Position of `search_key` in [`CP_COLUMNS`] and [`CONTACT_COLUMNS`].
+const CP_SEARCH_KEY: usize = 7;
+const CONTACT_SEARCH_KEY: usize = 8;
+
 const CONTACT_COLUMNS: [&str; 13] = [
     "id",
     "counterparty_id",
@@ -194,6 +200,16 @@ fn parse_parallel(mapping: &Mapping, rows: &[prospekt_files::Row]) -> Vec<Parsed
             .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
             .collect()
     })
+}
+
+/// The text cells at column `i` of `rows` (the search keys of a batch).
+fn keys_at(rows: &[Vec<Cell>], i: usize) -> Vec<&str> {
+    rows.iter()
+        .filter_map(|r| match r.get(i) {
+            Some(Cell::Text(k)) => Some(k.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn text(s: &Option<String>) -> Cell {
@@ -641,6 +657,12 @@ impl App {
         let write_total = (cp_rows.len() + updates.len() + contact_rows.len() + bank_rows.len()) as u64;
         progress(0, write_total, "writing");
         let mut tx = self.db().begin().await?;
+        // Big batches index search words set-based at the end instead of row by row.
+        let search = if cp_rows.len() + contact_rows.len() >= BULK_SEARCH_ROWS {
+            Some(repo::SearchBatch::begin(&mut tx).await?)
+        } else {
+            None
+        };
         let mut done = 0u64;
         for chunk in cp_rows.chunks(5_000) {
             repo::insert_rows_tx(&mut tx, "counterparties", &CP_COLUMNS, chunk).await?;
@@ -709,6 +731,22 @@ impl App {
         repo::insert_rows_tx(&mut tx, "bank_accounts", &BANK_COLUMNS, &bank_rows).await?;
         done += bank_rows.len() as u64;
         progress(done, write_total, "writing");
+        if let Some(search) = search {
+            progress(done, write_total, "indexing");
+            let (cp_keys, contact_keys) = (
+                keys_at(&cp_rows, CP_SEARCH_KEY),
+                keys_at(&contact_rows, CONTACT_SEARCH_KEY),
+            );
+            search
+                .finish(&mut tx, |kind| {
+                    if kind == "contact" {
+                        contact_keys.clone()
+                    } else {
+                        cp_keys.clone()
+                    }
+                })
+                .await?;
+        }
         repo::insert_rows_tx(&mut tx, "audit_log", &AUDIT_COLUMNS, &audit_rows).await?;
         record_tx(
             &mut tx,

@@ -182,3 +182,112 @@ pub async fn bank_account_keys(db: &Db, counterparties: &[Uuid]) -> Result<Vec<(
     }
     Ok(out)
 }
+
+/// The per-row search triggers of a table (SQLite): the FTS5 insert and the vocabulary
+/// update of `0003_search.sql`.
+const SEARCH_INSERT_TRIGGERS: [(&str, &str, &str); 2] = [
+    ("counterparties", "counterparties_search_insert", "counterparty"),
+    ("contacts", "contacts_search_insert", "contact"),
+];
+
+/// Characters the SQLite vocabulary trigger turns into spaces before splitting at spaces
+/// (`0003_search.sql`, kept in the same order).
+const VOCABULARY_SEPARATORS: &[char] = &[
+    '\t', '\n', '\r', '"', '\'', '«', '»', '„', '“', '”', '‘', '’', '(', ')', '[', ']', ',', '.', '/', '\\', '&', '+',
+    '№', ':', ';', '!', '?', '*', '#', '_', '|', '–', '—', '-',
+];
+
+/// Vocabulary words of a `search_key`, exactly as the SQLite trigger picks them: split at the
+/// separators and spaces, 2–64 characters, no ASCII digit.
+pub fn vocabulary_words(search_key: &str) -> impl Iterator<Item = &str> {
+    search_key
+        .split(|c: char| c == ' ' || VOCABULARY_SEPARATORS.contains(&c))
+        .filter(|w| (2..=64).contains(&w.chars().count()) && !w.bytes().any(|b| b.is_ascii_digit()))
+}
+
+/// Search indexing of a large SQLite batch done set-based instead of by per-row triggers.
+/// [`SearchBatch::begin`] drops the two insert triggers inside the caller's transaction
+/// and remembers where the tables' rowids stand; [`SearchBatch::finish`] indexes the rows
+/// added since (FTS5 from the stored `search_key`, vocabulary from the given keys) and
+/// recreates the triggers from their stored SQL. SQLite holds the write lock for the
+/// whole transaction, so no other writer can slip a row past the missing triggers, and a
+/// rollback restores them. On PostgreSQL (statement-level triggers already) it does nothing.
+pub struct SearchBatch {
+    /// (table, trigger SQL, kind, rowid before the batch)
+    suspended: Vec<(&'static str, String, &'static str, i64)>,
+}
+
+impl SearchBatch {
+    pub async fn begin(tx: &mut Tx) -> Result<Self, DbError> {
+        let Tx::Sqlite(t) = tx else {
+            return Ok(Self { suspended: Vec::new() });
+        };
+        let mut suspended = Vec::new();
+        for (table, trigger, kind) in SEARCH_INSERT_TRIGGERS {
+            let sql: Option<String> =
+                sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?")
+                    .bind(trigger)
+                    .fetch_optional(&mut **t)
+                    .await?;
+            let Some(sql) = sql else { continue };
+            let base: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COALESCE(MAX(rowid), 0) FROM {table}"
+            )))
+            .fetch_one(&mut **t)
+            .await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TRIGGER {trigger}")))
+                .execute(&mut **t)
+                .await?;
+            suspended.push((table, sql, kind, base));
+        }
+        Ok(Self { suspended })
+    }
+
+    /// Indexes the batch: `keys(kind)` yields the `search_key`s inserted into that kind's table.
+    pub async fn finish<'k>(self, tx: &mut Tx, keys: impl Fn(&str) -> Vec<&'k str>) -> Result<(), DbError> {
+        let Tx::Sqlite(t) = tx else { return Ok(()) };
+        for (table, sql, kind, base) in self.suspended {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO {table}_fts (rowid, search_key) SELECT rowid, search_key FROM {table} WHERE rowid > ?"
+            )))
+            .bind(base)
+            .execute(&mut **t)
+            .await?;
+            let mut words: Vec<&str> = keys(kind).into_iter().flat_map(vocabulary_words).collect();
+            words.sort_unstable();
+            words.dedup();
+            for chunk in words.chunks(10_000) {
+                let values = vec!["(?, ?)"; chunk.len()].join(", ");
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT OR IGNORE INTO search_vocabulary (word, kind) VALUES {values}"
+                )));
+                for w in chunk {
+                    q = q.bind(*w).bind(kind);
+                }
+                q.execute(&mut **t).await?;
+            }
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut **t).await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::vocabulary_words;
+
+    #[test]
+    fn vocabulary_words_split_like_the_sqlite_trigger() {
+        let key = "ооо «альфа-трейд № 5» info@firm.ru k2 ж o'нил\tтверь";
+        let words: Vec<&str> = vocabulary_words(key).collect();
+        // Digits disqualify a word, single letters are too short, '@' is not a separator.
+        assert_eq!(
+            words,
+            ["ооо", "альфа", "трейд", "info@firm", "ru", "o", "нил", "тверь"]
+                .iter()
+                .filter(|w| w.chars().count() >= 2)
+                .copied()
+                .collect::<Vec<_>>()
+        );
+    }
+}
