@@ -332,6 +332,25 @@ async fn a_manager_creates_a_client_with_a_contact_after_fixing_a_wrong_inn() {
         );
         wd.find(By::Css("[data-testid=history-table] [data-action=create]"))
             .await?;
+
+        // The contact is edited in place: a new position, the consent kept.
+        wd.find(By::Css("[data-testid=contact-edit] summary"))
+            .await?
+            .click()
+            .await?;
+        let position = wd
+            .find(By::Css("[data-testid=contact-edit-form] input[name=position]"))
+            .await?;
+        position.clear().await?;
+        position.send_keys("Главный бухгалтер").await?;
+        wd.find(By::Css("[data-testid=contact-save]")).await?.click().await?;
+        let row = wd
+            .query(By::XPath(
+                "//table[@data-testid='contact-table']//tr[td[contains(., 'Главный бухгалтер')]]",
+            ))
+            .first()
+            .await?;
+        assert!(row.text().await?.contains("✓"), "consent kept: {}", row.text().await?);
         Ok(())
     }
     .await;

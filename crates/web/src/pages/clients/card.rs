@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/clients/{id}/archive", post(archive))
         .route("/clients/{id}/restore", post(restore))
         .route("/clients/{id}/contacts", post(add_contact))
+        .route("/clients/{id}/contacts/{contact}/edit", post(edit_contact))
         .route("/clients/{id}/bank-accounts", post(add_bank_account))
         .route(
             "/clients/{id}/bank-accounts/{account}/remove",
@@ -301,6 +302,14 @@ pub(super) struct CardState {
 }
 
 struct ContactView {
+    id: String,
+    version: i64,
+    /// The stored decision role code, for the edit form's select.
+    role_code: String,
+    consent_pd: bool,
+    consent_ads: bool,
+    /// `YYYY-MM-DD` for the edit form's date input.
+    consent_at_iso: String,
     full_name: String,
     position: String,
     role: String,
@@ -349,6 +358,7 @@ struct Labels {
     consent_at: &'static str,
     consent_source: &'static str,
     add_contact: &'static str,
+    edit_contact: &'static str,
     add_account: &'static str,
     remove: &'static str,
     history: &'static str,
@@ -391,6 +401,7 @@ impl Labels {
             consent_at: r("Дата согласия", "Consent date"),
             consent_source: r("Источник согласия", "Consent source"),
             add_contact: r("Добавить контакт", "Add contact"),
+            edit_contact: r("Изменить", "Edit"),
             add_account: r("Добавить счёт", "Add account"),
             remove: r("Удалить", "Remove"),
             history: r("История изменений", "Change history"),
@@ -743,6 +754,12 @@ pub(super) async fn render(state: &AppState, u: &PageUser, id: CounterpartyId, s
                 consent.push(ru(lang, "рассылки", "marketing"));
             }
             ContactView {
+                id: p.id.to_string(),
+                version: p.version,
+                role_code: p.decision_role.clone().unwrap_or_default(),
+                consent_pd: p.consent_pd,
+                consent_ads: p.consent_ads,
+                consent_at_iso: p.consent_at.map(|d| d.to_string()).unwrap_or_default(),
                 full_name: p.full_name,
                 position: p.position.unwrap_or_default(),
                 role: p
@@ -1015,6 +1032,8 @@ async fn restore(
 
 #[derive(Deserialize)]
 struct ContactForm {
+    /// The version read (edits only).
+    version: Option<i64>,
     full_name: String,
     position: Option<String>,
     decision_role: Option<String>,
@@ -1037,23 +1056,63 @@ async fn add_contact(
     let Some(id) = parse_card_id(&id) else {
         return not_found(&u);
     };
-    let input = ContactInput {
-        full_name: f.full_name,
-        position: f.position,
-        decision_role: f.decision_role,
-        phone: f.phone,
-        email: f.email,
-        messengers: f.messengers,
-        consent_pd: f.consent_pd.is_some(),
-        consent_ads: f.consent_ads.is_some(),
-        consent_at: f.consent_at,
-        consent_source: f.consent_source,
-        ..Default::default()
-    };
+    let input = f.input();
     let error = match state.app.create_contact(&u.actor, id, &input).await {
         Ok(_) => return Redirect::to(&format!("/clients/{id}#contacts")).into_response(),
         Err(AppError::Invalid(e)) => field_error_message(lang, &e),
         Err(e @ AppError::Forbidden) => ApiError::from_app(lang, e).message,
+        Err(AppError::NotFound) => return not_found(&u),
+        Err(e) => return page_error(lang, e),
+    };
+    let st = CardState {
+        contact_error: Some(error),
+        ..Default::default()
+    };
+    render(&state, &u, id, st).await
+}
+
+impl ContactForm {
+    fn input(self) -> ContactInput {
+        ContactInput {
+            full_name: self.full_name,
+            position: self.position,
+            decision_role: self.decision_role,
+            phone: self.phone,
+            email: self.email,
+            messengers: self.messengers,
+            consent_pd: self.consent_pd.is_some(),
+            consent_ads: self.consent_ads.is_some(),
+            consent_at: self.consent_at,
+            consent_source: self.consent_source,
+            ..Default::default()
+        }
+    }
+}
+
+/// Saves an edited contact person; a stale version says who changed it.
+async fn edit_contact(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path((id, contact)): Path<(String, String)>,
+    Form(f): Form<ContactForm>,
+) -> Response {
+    let lang = u.lang;
+    let (Some(id), Ok(contact)) = (parse_card_id(&id), contact.parse::<prospekt_domain::ids::ContactId>()) else {
+        return not_found(&u);
+    };
+    let Some(version) = f.version else {
+        return not_found(&u);
+    };
+    // The contact must belong to the card it was edited on.
+    match state.app.contact(&u.actor, contact).await {
+        Ok(c) if c.counterparty_id == id.as_uuid() => {}
+        Ok(_) | Err(AppError::NotFound) => return not_found(&u),
+        Err(e) => return page_error(lang, e),
+    }
+    let error = match state.app.update_contact(&u.actor, contact, version, &f.input()).await {
+        Ok(_) => return Redirect::to(&format!("/clients/{id}#contacts")).into_response(),
+        Err(AppError::Invalid(e)) => field_error_message(lang, &e),
+        Err(e @ (AppError::Forbidden | AppError::Conflict { .. })) => ApiError::from_app(lang, e).message,
         Err(AppError::NotFound) => return not_found(&u),
         Err(e) => return page_error(lang, e),
     };
