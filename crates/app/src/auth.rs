@@ -196,8 +196,11 @@ impl App {
 
     /// The actor behind a session cookie, if the session is alive.
     pub async fn session_actor(&self, secret: &str) -> Result<Actor, AppError> {
-        let row = sessions::user_by_hash(self.db(), &digest(secret), now()).await?;
-        row.map(Actor::from_row).transpose()?.ok_or(AppError::Unauthenticated)
+        let row = sessions::user_by_hash(self.db(), &digest(secret), now(), crate::access::company_today()).await?;
+        let (user, stands_in) = row.ok_or(AppError::Unauthenticated)?;
+        let mut actor = Actor::from_row(user)?;
+        actor.stands_in = Some(stands_in);
+        Ok(actor)
     }
 
     pub async fn logout(&self, secret: &str) -> Result<(), AppError> {
@@ -208,14 +211,17 @@ impl App {
     /// The actor behind an API token.
     pub async fn token_actor(&self, secret: &str) -> Result<Actor, AppError> {
         let at = now();
-        let Some((user, token_id, last_used)) = tokens::user_by_hash(self.db(), &digest(secret), at).await? else {
+        let found = tokens::user_by_hash(self.db(), &digest(secret), at, crate::access::company_today()).await?;
+        let Some((user, token_id, last_used, stands_in)) = found else {
             return Err(AppError::Unauthenticated);
         };
         // Hourly resolution is enough to spot unused tokens and keeps reads free of writes.
         if last_used.is_none_or(|t| at - t > Duration::hours(1)) {
             tokens::touch(self.db(), token_id, at).await?;
         }
-        Actor::from_row(user)
+        let mut actor = Actor::from_row(user)?;
+        actor.stands_in = Some(stands_in);
+        Ok(actor)
     }
 
     /// Changes the actor's own password after checking the current one; every session of

@@ -177,6 +177,7 @@ mod tests {
             department_id: dept,
             locale: "ru".into(),
             can_export: false,
+            stands_in: None,
         }
     }
 

@@ -25,18 +25,33 @@ pub async fn insert(
     Ok(())
 }
 
-pub async fn user_by_hash(db: &Db, id_hash: &str, now: DateTime<Utc>) -> Result<Option<UserRow>, DbError> {
+/// The session's user, and whether they stand in for an absent colleague on `today`.
+pub async fn user_by_hash(
+    db: &Db,
+    id_hash: &str,
+    now: DateTime<Utc>,
+    today: chrono::NaiveDate,
+) -> Result<Option<(UserRow, bool)>, DbError> {
     Ok(db_run!(db, pool => {
-        sqlx::query_as::<_, UserRow>(
+        let row = sqlx::query(
             "SELECT u.id, u.login, u.display_name, u.email, u.role, u.department_id, u.locale, u.is_active, \
-             u.can_export, u.version, u.created_at, u.updated_at \
+             u.can_export, u.version, u.created_at, u.updated_at, \
+             EXISTS (SELECT 1 FROM absences a WHERE a.substitute_id = u.id AND a.starts_on <= $3 AND a.ends_on >= $3) AS stands_in \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.is_active = TRUE",
         )
         .bind(id_hash)
         .bind(now)
+        .bind(today)
         .fetch_optional(pool)
-        .await?
+        .await?;
+        match row {
+            Some(row) => {
+                use sqlx::{FromRow, Row};
+                Some((UserRow::from_row(&row)?, row.try_get("stands_in")?))
+            }
+            None => None,
+        }
     }))
 }
 

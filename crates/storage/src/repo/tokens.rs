@@ -7,7 +7,8 @@ use uuid::Uuid;
 use super::users::UserRow;
 
 const USER_BY_TOKEN: &str = "SELECT u.id, u.login, u.display_name, u.email, u.role, u.department_id, u.locale, \
-    u.is_active, u.can_export, u.version, u.created_at, u.updated_at, t.id AS token_id, t.last_used_at \
+    u.is_active, u.can_export, u.version, u.created_at, u.updated_at, t.id AS token_id, t.last_used_at, \
+    EXISTS (SELECT 1 FROM absences a WHERE a.substitute_id = u.id AND a.starts_on <= $3 AND a.ends_on >= $3) AS stands_in \
     FROM api_tokens t JOIN users u ON u.id = t.user_id \
     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
     AND u.is_active = TRUE";
@@ -44,13 +45,14 @@ pub async fn user_by_hash(
     db: &Db,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<(UserRow, Uuid, Option<DateTime<Utc>>)>, DbError> {
+    today: chrono::NaiveDate,
+) -> Result<Option<(UserRow, Uuid, Option<DateTime<Utc>>, bool)>, DbError> {
     Ok(db_run!(db, pool => {
-        let row = sqlx::query(USER_BY_TOKEN).bind(token_hash).bind(now).fetch_optional(pool).await?;
+        let row = sqlx::query(USER_BY_TOKEN).bind(token_hash).bind(now).bind(today).fetch_optional(pool).await?;
         match row {
             Some(row) => {
                 use sqlx::{FromRow, Row};
-                Some((UserRow::from_row(&row)?, row.try_get("token_id")?, row.try_get("last_used_at")?))
+                Some((UserRow::from_row(&row)?, row.try_get("token_id")?, row.try_get("last_used_at")?, row.try_get("stands_in")?))
             }
             None => None,
         }
