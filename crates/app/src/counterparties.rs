@@ -61,6 +61,69 @@ pub struct CounterpartyPatch {
     pub credit_limit: Option<String>,
 }
 
+impl CounterpartyQuery {
+    /// The storage filter of this query with a page size (lists page by 200 at most, exports by more).
+    pub(crate) fn filter(&self, limit: i64) -> ListFilter {
+        ListFilter {
+            owner_id: self.owner.map(|o| o.as_uuid()),
+            status: self.status.map(|s| s.as_str().to_owned()),
+            tier: self.tier.map(|t| t.as_str().to_owned()),
+            territory_id: self.territory.map(|t| t.as_uuid()),
+            // Folded exactly as stored tags are.
+            tag: self.tag.as_deref().and_then(|t| parse_tags(t).into_iter().next()),
+            archived: self.archived,
+            after: self.after.as_ref().map(|(name, id)| (name.clone(), id.as_uuid())),
+            limit,
+        }
+    }
+}
+
+/// Writes every editable field of `row` (search and name keys derived from it) if the stored
+/// version is still `version`: for changes computed as a whole row (merge, import).
+pub(crate) async fn write_row_tx(
+    tx: &mut prospekt_storage::Tx,
+    row: &CounterpartyRow,
+    version: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<i64, DbError> {
+    let key = search_key(&[&row.name, row.inn.as_deref().unwrap_or("")]);
+    let nkey = name_key(&row.name);
+    counterparties::update_tx(
+        tx,
+        row.id,
+        version,
+        &CounterpartyEdit {
+            name: &row.name,
+            status: &row.status,
+            tier: &row.tier,
+            owner_id: row.owner_id,
+            industry: row.industry.as_deref(),
+            city: row.city.as_deref(),
+            phone: row.phone.as_deref(),
+            email: row.email.as_deref(),
+            notes: row.notes.as_deref(),
+            legal_address: row.legal_address.as_deref(),
+            actual_address: row.actual_address.as_deref(),
+            search_key: &key,
+            inn: row.inn.as_deref(),
+            kpp: row.kpp.as_deref(),
+            ogrn: row.ogrn.as_deref(),
+            size: row.size.as_deref(),
+            lead_source: row.lead_source.as_deref(),
+            territory_id: row.territory_id,
+            department_id: row.department_id,
+            payment_terms_days: row.payment_terms_days,
+            credit_limit: row.credit_limit,
+            external_id: row.external_id.as_deref(),
+            needs: row.needs.as_deref(),
+            tags: row.tags.as_deref(),
+            name_key: &nkey,
+        },
+        at,
+    )
+    .await
+}
+
 impl App {
     /// One counterparty, or not found when it is outside the actor's reach.
     pub async fn counterparty(&self, actor: &Actor, id: CounterpartyId) -> Result<CounterpartyRow, AppError> {
@@ -77,20 +140,7 @@ impl App {
 
     /// A page of counterparties within the actor's reach.
     pub async fn counterparties(&self, actor: &Actor, q: &CounterpartyQuery) -> Result<Vec<CounterpartyRow>, AppError> {
-        let filter = ListFilter {
-            owner_id: q.owner.map(|o| o.as_uuid()),
-            status: q.status.map(|s| s.as_str().to_owned()),
-            tier: q.tier.map(|t| t.as_str().to_owned()),
-            territory_id: q.territory.map(|t| t.as_uuid()),
-            tag: q
-                .tag
-                .as_deref()
-                .map(|t| t.trim().to_lowercase().replace('ё', "е"))
-                .filter(|t| !t.is_empty()),
-            archived: q.archived,
-            after: q.after.as_ref().map(|(name, id)| (name.clone(), id.as_uuid())),
-            limit: q.limit.clamp(1, MAX_PAGE),
-        };
+        let filter = q.filter(q.limit.clamp(1, MAX_PAGE));
         let access = self.access(actor).await?;
         Ok(counterparties::list(self.db(), &access.scope, &filter).await?)
     }

@@ -7,7 +7,7 @@ use prospekt_domain::identifiers::{Bik, check_corr_account, check_settlement_acc
 use prospekt_domain::ids::CounterpartyId;
 use prospekt_storage::DbError;
 use prospekt_storage::repo::bank_accounts;
-use prospekt_storage::repo::counterparties::{self, CounterpartyEdit, DuplicateMember, DuplicateReason};
+use prospekt_storage::repo::counterparties::{self, DuplicateMember, DuplicateReason};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -42,14 +42,6 @@ pub struct MergeOutcome {
     pub survivor: CounterpartyRow,
     pub moved: Vec<(&'static str, u64)>,
     pub filled: Vec<&'static str>,
-}
-
-fn take<'a>(keep: &'a Option<String>, other: &'a Option<String>) -> (Option<String>, bool) {
-    match (keep, other) {
-        (Some(k), _) => (Some(k.clone()), false),
-        (None, Some(o)) => (Some(o.clone()), true),
-        (None, None) => (None, false),
-    }
 }
 
 impl App {
@@ -257,40 +249,35 @@ impl App {
             return Err(FieldError::new("duplicate_id", "inn_mismatch").into());
         }
         let mut filled = Vec::new();
+        let mut next = keep.clone();
         // Requisites travel together so a KPP never pairs with another record's INN.
-        let (inn, kpp, ogrn) = if keep.inn.is_none() && dup.inn.is_some() {
+        if keep.inn.is_none() && dup.inn.is_some() {
             filled.extend(["inn", "kpp", "ogrn"]);
-            (dup.inn.clone(), dup.kpp.clone(), dup.ogrn.clone())
-        } else {
-            (keep.inn.clone(), keep.kpp.clone(), keep.ogrn.clone())
-        };
-        let mut fill = |field: &'static str, a: &Option<String>, b: &Option<String>| {
-            let (v, took) = take(a, b);
-            if took {
+            (next.inn, next.kpp, next.ogrn) = (dup.inn.clone(), dup.kpp.clone(), dup.ogrn.clone());
+        }
+        let mut fill = |field: &'static str, slot: &mut Option<String>, other: &Option<String>| {
+            if slot.is_none() && other.is_some() {
+                slot.clone_from(other);
                 filled.push(field);
             }
-            v
         };
-        let industry = fill("industry", &keep.industry, &dup.industry);
-        let size = fill("size", &keep.size, &dup.size);
-        let lead_source = fill("lead_source", &keep.lead_source, &dup.lead_source);
-        let city = fill("city", &keep.city, &dup.city);
-        let phone = fill("phone", &keep.phone, &dup.phone);
-        let email = fill("email", &keep.email, &dup.email);
-        let legal = fill("legal_address", &keep.legal_address, &dup.legal_address);
-        let actual = fill("actual_address", &keep.actual_address, &dup.actual_address);
-        let needs = fill("needs", &keep.needs, &dup.needs);
-        let external_id = keep.external_id.clone();
-        let notes = match (&keep.notes, &dup.notes) {
-            (Some(a), Some(b)) if a != b => Some(format!("{a}\n{b}")),
-            (a, b) => fill("notes", a, b),
-        };
+        fill("industry", &mut next.industry, &dup.industry);
+        fill("size", &mut next.size, &dup.size);
+        fill("lead_source", &mut next.lead_source, &dup.lead_source);
+        fill("city", &mut next.city, &dup.city);
+        fill("phone", &mut next.phone, &dup.phone);
+        fill("email", &mut next.email, &dup.email);
+        fill("legal_address", &mut next.legal_address, &dup.legal_address);
+        fill("actual_address", &mut next.actual_address, &dup.actual_address);
+        fill("needs", &mut next.needs, &dup.needs);
+        match (&keep.notes, &dup.notes) {
+            (Some(a), Some(b)) if a != b => next.notes = Some(format!("{a}\n{b}")),
+            _ => fill("notes", &mut next.notes, &dup.notes),
+        }
         let mut tags = tags_from_column(keep.tags.as_deref());
         tags.extend(tags_from_column(dup.tags.as_deref()));
-        let tags = tags_column(&parse_tags(&tags.join(",")));
-        let territory_id = keep.territory_id.or(dup.territory_id);
-        let key = prospekt_domain::counterparty::search_key(&[&keep.name, inn.as_deref().unwrap_or("")]);
-        let nkey = prospekt_domain::counterparty::name_key(&keep.name);
+        next.tags = tags_column(&parse_tags(&tags.join(",")));
+        next.territory_id = keep.territory_id.or(dup.territory_id);
         let by = self.by_for(actor, &keep).await?;
         let now = now();
 
@@ -304,40 +291,7 @@ impl App {
         }
         dup_written?;
         let moved = counterparties::move_children_tx(&mut tx, dup.id, keep.id).await?;
-        let written = counterparties::update_tx(
-            &mut tx,
-            keep.id,
-            survivor_version,
-            &CounterpartyEdit {
-                name: &keep.name,
-                status: &keep.status,
-                tier: &keep.tier,
-                owner_id: keep.owner_id,
-                industry: industry.as_deref(),
-                city: city.as_deref(),
-                phone: phone.as_deref(),
-                email: email.as_deref(),
-                notes: notes.as_deref(),
-                legal_address: legal.as_deref(),
-                actual_address: actual.as_deref(),
-                search_key: &key,
-                inn: inn.as_deref(),
-                kpp: kpp.as_deref(),
-                ogrn: ogrn.as_deref(),
-                size: size.as_deref(),
-                lead_source: lead_source.as_deref(),
-                territory_id,
-                department_id: keep.department_id,
-                payment_terms_days: keep.payment_terms_days,
-                credit_limit: keep.credit_limit,
-                external_id: external_id.as_deref(),
-                needs: needs.as_deref(),
-                tags: tags.as_deref(),
-                name_key: &nkey,
-            },
-            now,
-        )
-        .await;
+        let written = crate::counterparties::write_row_tx(&mut tx, &next, survivor_version, now).await;
         if let Err(DbError::Conflict) = written {
             drop(tx);
             return Err(self.version_conflict(survivor_id, survivor_version + 1).await);

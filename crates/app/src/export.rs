@@ -4,7 +4,7 @@
 use prospekt_domain::FieldError;
 use prospekt_domain::ids::CounterpartyId;
 use prospekt_storage::repo::contacts::ContactRow;
-use prospekt_storage::repo::counterparties::{self, ListFilter};
+use prospekt_storage::repo::counterparties;
 use serde_json::json;
 
 use crate::audit::{By, record_tx};
@@ -54,20 +54,7 @@ impl App {
     ) -> Result<Vec<CounterpartyRow>, AppError> {
         self.may_export(actor, "counterparty").await?;
         let access = self.access(actor).await?;
-        let mut filter = ListFilter {
-            owner_id: q.owner.map(|o| o.as_uuid()),
-            status: q.status.map(|s| s.as_str().to_owned()),
-            tier: q.tier.map(|t| t.as_str().to_owned()),
-            territory_id: q.territory.map(|t| t.as_uuid()),
-            tag: q
-                .tag
-                .as_deref()
-                .map(|t| t.trim().to_lowercase().replace('ё', "е"))
-                .filter(|t| !t.is_empty()),
-            archived: q.archived,
-            after: None,
-            limit: 10_000,
-        };
+        let mut filter = q.filter(10_000);
         let mut out: Vec<CounterpartyRow> = Vec::new();
         loop {
             let page = counterparties::list(self.db(), &access.scope, &filter).await?;

@@ -15,7 +15,7 @@ use prospekt_domain::import::{
     CounterpartyDraft, ImportField, Mapping, MatchKey, duplicates_in_file, is_blank_row, parse_row,
 };
 use prospekt_storage::DbError;
-use prospekt_storage::repo::counterparties::{self as cp_repo, CounterpartyEdit, CounterpartyRow};
+use prospekt_storage::repo::counterparties::CounterpartyRow;
 use prospekt_storage::repo::import::{self as repo, Cell};
 use serde_json::json;
 use uuid::Uuid;
@@ -670,43 +670,7 @@ impl App {
             progress(done, write_total, "writing");
         }
         for (u, changes) in &updates {
-            let r = &u.row;
-            let key = search_key(&[&r.name, r.inn.as_deref().unwrap_or("")]);
-            let nkey = name_key(&r.name);
-            let written = cp_repo::update_tx(
-                &mut tx,
-                u.id,
-                u.version,
-                &CounterpartyEdit {
-                    name: &r.name,
-                    status: &r.status,
-                    tier: &r.tier,
-                    owner_id: r.owner_id,
-                    industry: r.industry.as_deref(),
-                    city: r.city.as_deref(),
-                    phone: r.phone.as_deref(),
-                    email: r.email.as_deref(),
-                    notes: r.notes.as_deref(),
-                    legal_address: r.legal_address.as_deref(),
-                    actual_address: r.actual_address.as_deref(),
-                    search_key: &key,
-                    inn: r.inn.as_deref(),
-                    kpp: r.kpp.as_deref(),
-                    ogrn: r.ogrn.as_deref(),
-                    size: r.size.as_deref(),
-                    lead_source: r.lead_source.as_deref(),
-                    territory_id: r.territory_id,
-                    department_id: r.department_id,
-                    payment_terms_days: r.payment_terms_days,
-                    credit_limit: r.credit_limit,
-                    external_id: r.external_id.as_deref(),
-                    needs: r.needs.as_deref(),
-                    tags: r.tags.as_deref(),
-                    name_key: &nkey,
-                },
-                at,
-            )
-            .await;
+            let written = crate::counterparties::write_row_tx(&mut tx, &u.row, u.version, at).await;
             match written {
                 Ok(_) => {}
                 Err(DbError::Conflict) => {

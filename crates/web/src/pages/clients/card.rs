@@ -1052,23 +1052,33 @@ async fn add_contact(
     Path(id): Path<String>,
     Form(f): Form<ContactForm>,
 ) -> Response {
-    let lang = u.lang;
     let Some(id) = parse_card_id(&id) else {
         return not_found(&u);
     };
-    let input = f.input();
-    let error = match state.app.create_contact(&u.actor, id, &input).await {
+    let saved = state.app.create_contact(&u.actor, id, &f.input()).await;
+    after_contact_save(&state, &u, id, saved).await
+}
+
+/// Back to the card's contacts after a save; the card with the form's error otherwise.
+async fn after_contact_save<T>(
+    state: &AppState,
+    u: &PageUser,
+    id: CounterpartyId,
+    saved: Result<T, AppError>,
+) -> Response {
+    let lang = u.lang;
+    let error = match saved {
         Ok(_) => return Redirect::to(&format!("/clients/{id}#contacts")).into_response(),
         Err(AppError::Invalid(e)) => field_error_message(lang, &e),
-        Err(e @ AppError::Forbidden) => ApiError::from_app(lang, e).message,
-        Err(AppError::NotFound) => return not_found(&u),
+        Err(e @ (AppError::Forbidden | AppError::Conflict { .. })) => ApiError::from_app(lang, e).message,
+        Err(AppError::NotFound) => return not_found(u),
         Err(e) => return page_error(lang, e),
     };
     let st = CardState {
         contact_error: Some(error),
         ..Default::default()
     };
-    render(&state, &u, id, st).await
+    render(state, u, id, st).await
 }
 
 impl ContactForm {
@@ -1109,18 +1119,8 @@ async fn edit_contact(
         Ok(_) | Err(AppError::NotFound) => return not_found(&u),
         Err(e) => return page_error(lang, e),
     }
-    let error = match state.app.update_contact(&u.actor, contact, version, &f.input()).await {
-        Ok(_) => return Redirect::to(&format!("/clients/{id}#contacts")).into_response(),
-        Err(AppError::Invalid(e)) => field_error_message(lang, &e),
-        Err(e @ (AppError::Forbidden | AppError::Conflict { .. })) => ApiError::from_app(lang, e).message,
-        Err(AppError::NotFound) => return not_found(&u),
-        Err(e) => return page_error(lang, e),
-    };
-    let st = CardState {
-        contact_error: Some(error),
-        ..Default::default()
-    };
-    render(&state, &u, id, st).await
+    let saved = state.app.update_contact(&u.actor, contact, version, &f.input()).await;
+    after_contact_save(&state, &u, id, saved).await
 }
 
 #[derive(Deserialize)]
