@@ -287,8 +287,6 @@ impl App {
         let notes = pick(&patch.notes, &current.notes);
         let legal = pick(&patch.legal_address, &current.legal_address);
         let actual = pick(&patch.actual_address, &current.actual_address);
-        let key = search_key(&[&name, inn.as_deref().unwrap_or("")]);
-        let nkey = name_key(&name);
         let changes = diff(&[
             ("name", json!(current.name), json!(name)),
             ("status", json!(current.status), json!(status)),
@@ -319,40 +317,33 @@ impl App {
             on_behalf_of: access.on_behalf_of(current.owner_id, current.department_id),
         };
         let mut tx = self.db().begin().await?;
-        let written = counterparties::update_tx(
-            &mut tx,
-            id.as_uuid(),
-            version,
-            &CounterpartyEdit {
-                name: &name,
-                status: &status,
-                tier: &tier,
-                owner_id,
-                industry: industry.as_deref(),
-                city: city.as_deref(),
-                phone: phone.as_deref(),
-                email: email.as_deref(),
-                notes: notes.as_deref(),
-                legal_address: legal.as_deref(),
-                actual_address: actual.as_deref(),
-                search_key: &key,
-                inn: inn.as_deref(),
-                kpp: kpp.as_deref(),
-                ogrn: ogrn.as_deref(),
-                size: size.as_deref(),
-                lead_source: lead_source.as_deref(),
-                territory_id,
-                department_id,
-                payment_terms_days: terms,
-                credit_limit,
-                external_id: external_id.as_deref(),
-                needs: needs.as_deref(),
-                tags: tags.as_deref(),
-                name_key: &nkey,
-            },
-            now(),
-        )
-        .await;
+        let next = CounterpartyRow {
+            name,
+            status,
+            tier,
+            owner_id,
+            industry,
+            city,
+            phone,
+            email,
+            notes,
+            legal_address: legal,
+            actual_address: actual,
+            inn,
+            kpp,
+            ogrn,
+            size,
+            lead_source,
+            territory_id,
+            department_id,
+            payment_terms_days: terms,
+            credit_limit,
+            external_id,
+            needs,
+            tags,
+            ..current
+        };
+        let written = write_row_tx(&mut tx, &next, version, now()).await;
         match written {
             Ok(_) => {}
             // Someone committed between our read and our write.
