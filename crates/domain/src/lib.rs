@@ -36,9 +36,12 @@ macro_rules! string_enum {
 }
 
 pub mod absence;
+pub mod activity;
 pub mod contact;
+pub mod contact_plan;
 pub mod counterparty;
 pub mod error;
+pub mod ical;
 pub mod identifiers;
 pub mod ids;
 pub mod import;
