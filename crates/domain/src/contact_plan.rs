@@ -298,7 +298,7 @@ impl Scorer {
             .iter()
             .filter_map(|s| s.assess(facts, intervals, today))
             .collect();
-        reasons.sort_by(|a, b| b.points.cmp(&a.points));
+        reasons.sort_by_key(|r| std::cmp::Reverse(r.points));
         Assessment {
             score: reasons.iter().map(|r| r.points).sum(),
             reasons,
