@@ -51,7 +51,7 @@ fn verify_password(password: &str, hash: &str) -> bool {
 /// unknown login costs the same time as a wrong password.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password(&random_secret()).unwrap_or_default());
 
-fn random_secret() -> String {
+pub(crate) fn random_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)

@@ -16,6 +16,7 @@ mod error;
 pub mod export;
 pub mod import;
 pub mod org;
+pub mod plan;
 pub mod policy;
 pub mod search;
 pub mod users;

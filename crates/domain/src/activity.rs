@@ -158,6 +158,26 @@ impl Schedule {
     }
 }
 
+/// A moment as typed: RFC 3339 with an offset, or a local `YYYY-MM-DDTHH:MM[:SS]` (what a
+/// browser's date-time field sends) read as company time.
+pub fn parse_moment(field: &'static str, raw: &str) -> Result<DateTime<Utc>, FieldError> {
+    let raw = raw.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| chrono::NaiveDateTime::parse_from_str(raw, f).ok())
+    .and_then(|local| company_offset().from_local_datetime(&local).single())
+    .map(|t| t.with_timezone(&Utc))
+    .ok_or_else(|| FieldError::new(field, "invalid_datetime").with("value", raw))
+}
+
 /// Subject line: trimmed, not empty, at most 200 characters.
 pub fn parse_subject(input: &str) -> Result<String, FieldError> {
     let s = input.trim();
@@ -323,6 +343,24 @@ mod tests {
         let tomorrow = Schedule::new(ActivityKind::Call, at("2026-11-28T09:00:00Z"), None, None).unwrap();
         assert!(tomorrow.check_plannable(now).is_ok());
         assert_eq!(tomorrow.check_happened(now).unwrap_err().code, "done_in_future");
+    }
+
+    #[test]
+    fn moments_are_read_with_an_offset_or_as_moscow_time() {
+        assert_eq!(
+            parse_moment("planned_at", "2026-12-01T10:00:00+03:00").unwrap(),
+            at("2026-12-01T07:00:00Z")
+        );
+        assert_eq!(
+            parse_moment("planned_at", "2026-12-01T10:00").unwrap(),
+            at("2026-12-01T07:00:00Z")
+        );
+        assert_eq!(
+            parse_moment("planned_at", "2026-12-01 10:00:30").unwrap(),
+            at("2026-12-01T07:00:30Z")
+        );
+        let e = parse_moment("planned_at", "завтра").unwrap_err();
+        assert_eq!((e.field, e.code), ("planned_at", "invalid_datetime"));
     }
 
     #[test]

@@ -420,8 +420,14 @@ pub fn field_error_message(lang: Lang, e: &FieldError) -> String {
         (Lang::En, "invalid_login") => "Login: 2–64 Latin letters, digits, '.', '_' or '-'".into(),
         (Lang::Ru, "ends_before_start") => "Дата окончания раньше даты начала".into(),
         (Lang::En, "ends_before_start") => "The end date is before the start date".into(),
-        (Lang::Ru, "period_too_long") => "Период длиннее года — проверьте даты".into(),
-        (Lang::En, "period_too_long") => "The period is longer than a year; check the dates".into(),
+        (Lang::Ru, "period_too_long") => match e.param("max_days") {
+            Some(d) => format!("Период слишком длинный: не более {d} дней"),
+            None => "Период длиннее года — проверьте даты".into(),
+        },
+        (Lang::En, "period_too_long") => match e.param("max_days") {
+            Some(d) => format!("The period is too long: at most {d} days"),
+            None => "The period is longer than a year; check the dates".into(),
+        },
         (Lang::Ru, "invalid_date") => format!("«{}» — не дата; ожидается ГГГГ-ММ-ДД", param("value")),
         (Lang::En, "invalid_date") => format!("\"{}\" is not a date; expected YYYY-MM-DD", param("value")),
         (Lang::Ru, "unknown_user") => "Такого пользователя нет".into(),
@@ -460,8 +466,18 @@ pub fn field_error_message(lang: Lang, e: &FieldError) -> String {
         }
         (Lang::Ru, "negative") => format!("Поле «{}» не может быть отрицательным", e.field),
         (Lang::En, "negative") => format!("\"{}\" cannot be negative", e.field),
-        (Lang::Ru, "out_of_range") => format!("Поле «{}»: допустимо от 0 до {}", e.field, param("max")),
-        (Lang::En, "out_of_range") => format!("\"{}\" must be between 0 and {}", e.field, param("max")),
+        (Lang::Ru, "out_of_range") => format!(
+            "Поле «{}»: допустимо от {} до {}",
+            e.field,
+            e.param("min").unwrap_or("0"),
+            param("max")
+        ),
+        (Lang::En, "out_of_range") => format!(
+            "\"{}\" must be between {} and {}",
+            e.field,
+            e.param("min").unwrap_or("0"),
+            param("max")
+        ),
         (Lang::Ru, "owner_outside_department") => "Менеджер должен быть из вашего отдела".into(),
         (Lang::En, "owner_outside_department") => "The manager must be from your department".into(),
         (Lang::Ru, "in_future") => format!("Поле «{}»: дата ещё не наступила", e.field),
@@ -522,8 +538,124 @@ pub fn field_error_message(lang: Lang, e: &FieldError) -> String {
         (Lang::En, "invalid_format") => format!("Format \"{}\" is not supported: csv or xlsx", param("value")),
         (Lang::Ru, "export_not_allowed") => "Выгрузка данных вам не разрешена".into(),
         (Lang::En, "export_not_allowed") => "You are not allowed to export data".into(),
+        (Lang::Ru, "invalid_activity_kind") => format!(
+            "Неизвестный вид дела «{}»: call, visit, meeting, email, letter, task или note",
+            param("value")
+        ),
+        (Lang::En, "invalid_activity_kind") => format!(
+            "Unknown activity kind \"{}\": call, visit, meeting, email, letter, task or note",
+            param("value")
+        ),
+        (Lang::Ru, "invalid_activity_status") => "Состояние дела: planned, done или not_done".into(),
+        (Lang::En, "invalid_activity_status") => "Activity status: planned, done or not_done".into(),
+        (Lang::Ru, "invalid_deal_stage") => format!("Неизвестная стадия сделки «{}»", param("value")),
+        (Lang::En, "invalid_deal_stage") => format!("Unknown deal stage \"{}\"", param("value")),
+        (Lang::Ru, "duration_contradicts_end") => "Длительность не совпадает с временем окончания".into(),
+        (Lang::En, "duration_contradicts_end") => "The duration does not match the end time".into(),
+        (Lang::Ru, "duration_out_of_range") => {
+            format!("Длительность — от 1 минуты до {} минут (сутки)", param("max"))
+        }
+        (Lang::En, "duration_out_of_range") => format!("Duration must be 1 to {} minutes (a day)", param("max")),
+        (Lang::Ru, "planned_in_past") => {
+            "Нельзя запланировать дело на прошедшее время: укажите будущее время или отметьте дело выполненным".into()
+        }
+        (Lang::En, "planned_in_past") => {
+            "An activity cannot be planned in the past: choose a future time or record it as done".into()
+        }
+        (Lang::Ru, "done_in_future") => "Выполненное дело не может начинаться в будущем".into(),
+        (Lang::En, "done_in_future") => "A done activity cannot start in the future".into(),
+        (Lang::Ru, "invalid_datetime") => format!(
+            "«{}» — не дата и время; ожидается ГГГГ-ММ-ДДTЧЧ:ММ (московское время) или RFC 3339",
+            param("value")
+        ),
+        (Lang::En, "invalid_datetime") => format!(
+            "\"{}\" is not a date and time; expected YYYY-MM-DDTHH:MM (Moscow time) or RFC 3339",
+            param("value")
+        ),
+        (Lang::Ru, "result_of_planned") => "У запланированного дела ещё нет результата".into(),
+        (Lang::En, "result_of_planned") => "A planned activity has no result yet".into(),
+        (Lang::Ru, "activity_not_planned") => "Дело уже отмечено: изменить можно только запланированное".into(),
+        (Lang::En, "activity_not_planned") => "The activity is already marked; only planned ones change".into(),
+        (Lang::Ru, "not_a_contact_of_client") => "Это контактное лицо другого клиента".into(),
+        (Lang::En, "not_a_contact_of_client") => "This contact person belongs to another client".into(),
+        (Lang::Ru, "not_a_deal_of_client") => "Это сделка другого клиента".into(),
+        (Lang::En, "not_a_deal_of_client") => "This deal belongs to another client".into(),
+        (Lang::Ru, "rule_without_interval") => {
+            format!("Правило {}: укажите периодичность контакта или визита", param("rule"))
+        }
+        (Lang::En, "rule_without_interval") => format!("Rule {}: set a contact or a visit interval", param("rule")),
+        (Lang::Ru, "duplicate_rule") => format!("Правило {} повторяет условия другого правила", param("rule")),
+        (Lang::En, "duplicate_rule") => format!("Rule {} repeats the conditions of another rule", param("rule")),
+        (Lang::Ru, "closed_deal_stage") => "Правило может относиться только к открытой стадии сделки".into(),
+        (Lang::En, "closed_deal_stage") => "A rule can only refer to an open deal stage".into(),
         (Lang::Ru, _) => format!("Поле «{}»: недопустимое значение ({})", e.field, e.code),
         (Lang::En, _) => format!("Field \"{}\": invalid value ({})", e.field, e.code),
+    }
+}
+
+/// A reason of "whom to contact now" in words.
+pub fn reason_message(lang: Lang, r: &prospekt_domain::contact_plan::Reason) -> String {
+    let p = |k: &str| {
+        r.params
+            .iter()
+            .find(|(key, _)| *key == k)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let n = |k: &str| p(k).parse::<u64>().unwrap_or(0);
+    let days_ru = |k: &str| format!("{} {}", n(k), plural_ru(n(k), "день", "дня", "дней"));
+    let money = |k: &str| {
+        p(k).parse::<prospekt_domain::money::Money>()
+            .map(|m| m.format_ru())
+            .unwrap_or_default()
+    };
+    match (lang, r.code) {
+        (Lang::Ru, "contact_overdue") => format!(
+            "Не было контакта {} (норма — раз в {})",
+            days_ru("days"),
+            days_ru("every")
+        ),
+        (Lang::En, "contact_overdue") => format!("No contact for {} days (rule: every {})", p("days"), p("every")),
+        (Lang::Ru, "never_contacted") => format!(
+            "Ни одного контакта за {} (норма — раз в {})",
+            days_ru("days"),
+            days_ru("every")
+        ),
+        (Lang::En, "never_contacted") => format!("Never contacted in {} days (rule: every {})", p("days"), p("every")),
+        (Lang::Ru, "contact_due_soon") => format!("Скоро срок контакта: прошло {} из {}", days_ru("days"), n("every")),
+        (Lang::En, "contact_due_soon") => format!("Contact due soon: {} of {} days passed", p("days"), p("every")),
+        (Lang::Ru, "visit_overdue") => format!(
+            "Не было визита {} (норма — раз в {})",
+            days_ru("days"),
+            days_ru("every")
+        ),
+        (Lang::En, "visit_overdue") => format!("No visit for {} days (rule: every {})", p("days"), p("every")),
+        (Lang::Ru, "valuable") => format!("{}; оборот за год {} ₽", label(lang, p("tier")), money("turnover")),
+        (Lang::En, "valuable") => format!(
+            "{}; turnover over 12 months {} RUB",
+            label(lang, p("tier")),
+            p("turnover")
+        ),
+        (Lang::Ru, "overdue_debt") => format!("Просроченный долг {} ₽, {}", money("amount"), days_ru("days")),
+        (Lang::En, "overdue_debt") => format!("Overdue debt {} RUB, {} days", p("amount"), p("days")),
+        (Lang::Ru, "deal_closing") => format!("Сделка должна закрыться {} (через {})", p("date"), days_ru("days")),
+        (Lang::En, "deal_closing") => format!("Deal due to close on {} (in {} days)", p("date"), p("days")),
+        (Lang::Ru, "offer_expiring") => format!("КП действует до {} (осталось {})", p("date"), days_ru("days")),
+        (Lang::En, "offer_expiring") => format!("Offer valid until {} ({} days left)", p("date"), p("days")),
+        (Lang::Ru, "contract_expiring") => format!("Договор истекает {} (через {})", p("date"), days_ru("days")),
+        (Lang::En, "contract_expiring") => format!("Contract ends on {} (in {} days)", p("date"), p("days")),
+        (Lang::Ru, "order_drop") => format!(
+            "Заказов нет {}, обычно заказывает раз в {}",
+            days_ru("days"),
+            days_ru("usual_days")
+        ),
+        (Lang::En, "order_drop") => format!(
+            "No order for {} days; usually every {} days",
+            p("days"),
+            p("usual_days")
+        ),
+        (Lang::Ru, "already_planned") => format!("Контакт уже запланирован на {}", p("date")),
+        (Lang::En, "already_planned") => format!("Contact already planned for {}", p("date")),
+        (_, other) => other.to_owned(),
     }
 }
 

@@ -49,6 +49,7 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi_doc))
         .route("/api/docs", get(api_docs))
+        .route("/calendar/{file}", get(calendar_feed))
         .merge(api)
         .merge(pages::router())
         .merge(static_files::router())
@@ -78,6 +79,30 @@ async fn openapi_doc(State(state): State<AppState>) -> impl IntoResponse {
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         state.openapi_json.as_str().to_owned(),
     )
+}
+
+/// A manager's plan as an iCalendar feed for a phone's calendar. The secret in the URL is the
+/// only credential (calendar apps send no other); unknown or revoked secrets answer 404.
+async fn calendar_feed(
+    State(state): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> axum::response::Response {
+    let secret = file.strip_suffix(".ics").unwrap_or(&file);
+    match state.app.calendar_feed(secret).await {
+        Ok(body) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (axum::http::header::CACHE_CONTROL, "private, max-age=300"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(prospekt_app::AppError::NotFound) => (StatusCode::NOT_FOUND, "not found").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "calendar feed failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
 }
 
 async fn api_docs() -> Html<&'static str> {

@@ -96,6 +96,8 @@ pub static COUNTERPARTIES: BulkTable = BulkTable::new(
         "updated_at",
         "archived_at",
         "name_key",
+        "last_contact_at",
+        "last_visit_at",
     ],
 );
 pub static BANK_ACCOUNTS: BulkTable = BulkTable::new(
@@ -135,6 +137,7 @@ pub static ACTIVITIES: BulkTable = BulkTable::new(
         "done_at",
         "result",
         "created_at",
+        "status",
     ],
 );
 pub static DEALS: BulkTable = BulkTable::new(
@@ -1033,7 +1036,7 @@ impl Gen<'_> {
         let name_key = prospekt_domain::counterparty::name_key(&name);
         let lead_source = *weighted(rng, words::LEAD_SOURCES);
 
-        self.out.cps.push_row([
+        let mut cp_row = [
             Val::Uuid(id),
             Val::Str(match kind {
                 Kind::Legal => "legal_entity",
@@ -1072,7 +1075,10 @@ impl Gen<'_> {
             Val::Ts(updated),
             archived.into(),
             Val::Text(name_key),
-        ]);
+            // When the client last heard from us and saw us: filled in from its activities below.
+            Val::Null,
+            Val::Null,
+        ];
 
         let mut cp = Cp {
             id,
@@ -1091,7 +1097,11 @@ impl Gen<'_> {
             self.bank_account(&cp, i);
         }
         self.contacts(&mut cp, person.as_ref());
-        self.activities(&cp);
+        let (last_contact, last_visit) = self.activities(&cp);
+        let width = cp_row.len();
+        cp_row[width - 2] = last_contact.map_or(Val::Null, Val::Ts);
+        cp_row[width - 1] = last_visit.map_or(Val::Null, Val::Ts);
+        self.out.cps.push_row(cp_row);
         self.deals(&cp);
         self.orders(&cp);
     }
@@ -1190,8 +1200,10 @@ impl Gen<'_> {
         })
     }
 
-    fn activities(&mut self, cp: &Cp) {
+    /// Generates a client's activities; returns when it was last contacted and last visited.
+    fn activities(&mut self, cp: &Cp) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
         let now = self.refs.now;
+        let (mut last_contact, mut last_visit): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = (None, None);
         let n = match cp.status {
             Status::Suspect => self.rng.random_range(0..=1),
             Status::Prospect => self.rng.random_range(1..=4),
@@ -1234,6 +1246,20 @@ impl Gen<'_> {
             } else {
                 None
             };
+            // Past plans nobody marked: the last ten days still wait (overdue), older ones fell through.
+            let status = if done {
+                "done"
+            } else if future || planned > now - TimeDelta::days(10) {
+                "planned"
+            } else {
+                "not_done"
+            };
+            if let Some(at) = done_at.filter(|_| !matches!(kind, "task" | "note")) {
+                last_contact = last_contact.max(Some(at));
+                if matches!(kind, "visit" | "meeting") {
+                    last_visit = last_visit.max(Some(at));
+                }
+            }
             let id = uuid_at(rng, created);
             self.out.activities.push_row([
                 Val::Uuid(id),
@@ -1247,8 +1273,10 @@ impl Gen<'_> {
                 done_at.into(),
                 result.map_or(Val::Null, Val::Str),
                 Val::Ts(created),
+                Val::Str(status),
             ]);
         }
+        (last_contact, last_visit)
     }
 
     fn deals(&mut self, cp: &Cp) {

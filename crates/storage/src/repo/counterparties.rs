@@ -485,6 +485,20 @@ pub async fn move_children_tx(tx: &mut crate::Tx, from: Uuid, into: Uuid) -> Res
         });
         moved.push((table, n));
     }
+    // The survivor was last contacted when either of the two was.
+    crate::tx_run!(tx, conn => {
+        sqlx::query(
+            "UPDATE counterparties SET \
+             last_contact_at = (SELECT MAX(a.done_at) FROM activities a WHERE a.counterparty_id = $1 AND a.status = 'done' \
+                 AND a.kind IN ('call', 'visit', 'meeting', 'email', 'letter')), \
+             last_visit_at = (SELECT MAX(a.done_at) FROM activities a WHERE a.counterparty_id = $1 AND a.status = 'done' \
+                 AND a.kind IN ('visit', 'meeting')) \
+             WHERE id = $1",
+        )
+        .bind(into)
+        .execute(conn)
+        .await?;
+    });
     Ok(moved)
 }
 

@@ -1,12 +1,14 @@
 //! Repositories: one module per aggregate, each function written once for both backends.
 
 pub mod absences;
+pub mod activities;
 pub mod audit;
 pub mod bank_accounts;
 pub mod contacts;
 pub mod counterparties;
 pub mod import;
 pub mod org;
+pub mod plan;
 pub mod search;
 pub mod sessions;
 pub mod throttle;

@@ -8,6 +8,7 @@ pub mod dedup;
 pub mod json;
 pub mod me;
 pub mod org;
+pub mod plan;
 pub mod search;
 pub mod session;
 pub mod tokens;
@@ -62,6 +63,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(audit::router())
         .merge(search::router())
+        .merge(plan::router())
 }
 
 /// For PATCH bodies: distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
