@@ -22,54 +22,96 @@ use crate::http;
 use crate::pg::{PgBinaries, PgCluster};
 use crate::util::{self, TempDir};
 
-/// An endpoint to load-test. `{id}` in the path is replaced by a counterparty id
-/// discovered from the demo data.
+/// An endpoint to load-test. Placeholders in the path and body are replaced by ids
+/// discovered from the demo data: `{id}` a counterparty, `{owner}` a manager who owns
+/// counterparties, `{kam}` the key account manager `kam1` (the heaviest plan of the demo:
+/// thousands of clients, ~100,000 activities in the large size), `{kam_client}` one of
+/// kam1's clients.
 struct Endpoint {
     path: &'static str,
-    /// Whether the request carries `Authorization: Bearer TOKEN`.
-    auth: bool,
+    /// Whose `Authorization: Bearer TOKEN` the request carries.
+    auth: Auth,
+    /// A JSON body: the request is a POST (each one creates a record).
+    post: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Auth {
+    None,
+    /// The administrator: reads everything.
+    Admin,
+    /// kam1, for the contact plan (an administrator plans nothing).
+    Kam,
 }
 
 /// What `bench` measures, one table row per entry and database. Add rows here.
 const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: "/healthz",
-        auth: false,
+        auth: Auth::None,
+        post: None,
     },
     Endpoint {
         path: "/api/v1/counterparties/{id}",
-        auth: true,
+        auth: Auth::Admin,
+        post: None,
     },
     Endpoint {
         path: "/api/v1/counterparties?limit=50",
-        auth: true,
+        auth: Auth::Admin,
+        post: None,
     },
     // One manager's clients, sorted by name: the list a manager opens every morning.
     Endpoint {
         path: "/api/v1/counterparties?limit=50&owner={owner}",
-        auth: true,
+        auth: Auth::Admin,
+        post: None,
     },
     Endpoint {
         path: "/api/v1/me",
-        auth: true,
+        auth: Auth::Admin,
+        post: None,
     },
     // Search: a name fragment ("строй"), an INN prefix, a phone beginning ("8 495 23"),
     // a name with two typos ("строиресурз" for «Стройресурс").
     Endpoint {
         path: "/api/v1/search?q=%D1%81%D1%82%D1%80%D0%BE%D0%B9",
-        auth: true,
+        auth: Auth::Admin,
+        post: None,
     },
     Endpoint {
         path: "/api/v1/search?q=7710",
-        auth: true,
+        auth: Auth::Admin,
+        post: None,
     },
     Endpoint {
         path: "/api/v1/search?q=8%20495%2023",
-        auth: true,
+        auth: Auth::Admin,
+        post: None,
     },
     Endpoint {
         path: "/api/v1/search?q=%D1%81%D1%82%D1%80%D0%BE%D0%B8%D1%80%D0%B5%D1%81%D1%83%D1%80%D0%B7",
-        auth: true,
+        auth: Auth::Admin,
+        post: None,
+    },
+    // The contact plan of the heaviest manager: the week view, "whom to contact now", and
+    // planning activities (each request plans one more).
+    Endpoint {
+        path: "/api/v1/plan/week?owner_id={kam}",
+        auth: Auth::Kam,
+        post: None,
+    },
+    Endpoint {
+        path: "/api/v1/plan/priorities?owner_id={kam}",
+        auth: Auth::Kam,
+        post: None,
+    },
+    Endpoint {
+        path: "/api/v1/activities",
+        auth: Auth::Kam,
+        post: Some(
+            r#"{"counterparty_id":"{kam_client}","kind":"call","subject":"Нагрузочный звонок","planned_at":"2027-06-01T10:00:00+03:00"}"#,
+        ),
     },
 ];
 
@@ -308,7 +350,8 @@ fn bench_db(
             .and_then(|out| out.parse().map_err(|_| format!("unexpected pg_database_size {out:?}"))),
     };
 
-    let token = create_token(binary, &url)?;
+    let token = create_token(binary, &url, "admin")?;
+    let kam_token = create_token(binary, &url, "kam1")?;
     let log = work.join(format!("server-{}.log", db.name()));
     let mut server = Server::start(binary, &url, &log)?;
     eprintln!(
@@ -321,31 +364,48 @@ fn bench_db(
     let idle_rss_kb = proc_status_kb(server.pid(), "VmRSS");
 
     let auth = format!("Bearer {token}");
-    let id = discover_counterparty(server.addr, &auth)?;
+    let kam_auth = format!("Bearer {kam_token}");
+    let id = discover_counterparty(server.addr, &auth, "")?;
     let owner = discover_owner(server.addr, &auth)?;
-    eprintln!("xtask: counterparty id {id}");
+    let kam = discover_me(server.addr, &kam_auth)?;
+    let kam_client = discover_counterparty(server.addr, &kam_auth, &format!("&owner={kam}"))?;
+    eprintln!("xtask: counterparty id {id}, kam1 {kam}, kam1's client {kam_client}");
 
     let mut rows = Vec::new();
     for endpoint in ENDPOINTS {
-        let path = endpoint.path.replace("{id}", &id).replace("{owner}", &owner);
-        let headers: &[(&str, &str)] = if endpoint.auth {
-            &[("Authorization", &auth)]
-        } else {
-            &[]
+        let fill = |text: &str| {
+            text.replace("{id}", &id)
+                .replace("{owner}", &owner)
+                .replace("{kam_client}", &kam_client)
+                .replace("{kam}", &kam)
         };
-        // A quick look first, so that a 404 or 401 is named instead of only counted.
-        match http::get(server.addr, &path, headers, Duration::from_secs(10)) {
-            Ok(resp) if (200..300).contains(&resp.status) => {}
-            Ok(resp) => eprintln!(
-                "xtask: warning: GET {path} answered {}: {}",
-                resp.status,
-                resp.body.chars().take(200).collect::<String>()
-            ),
-            Err(e) => eprintln!("xtask: warning: {e}"),
-        }
-        eprintln!("xtask: wrk GET {path} ({} s)...", options.duration);
+        let path = fill(endpoint.path);
+        let auth = match endpoint.auth {
+            Auth::None => None,
+            Auth::Admin => Some(auth.as_str()),
+            Auth::Kam => Some(kam_auth.as_str()),
+        };
+        let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", *a)).collect();
+        let script = match endpoint.post {
+            Some(body) => Some(post_script(work, &fill(body))?),
+            None => {
+                // A quick look first, so that a 404 or 401 is named instead of only counted.
+                match http::get(server.addr, &path, &headers, Duration::from_secs(10)) {
+                    Ok(resp) if (200..300).contains(&resp.status) => {}
+                    Ok(resp) => eprintln!(
+                        "xtask: warning: GET {path} answered {}: {}",
+                        resp.status,
+                        resp.body.chars().take(200).collect::<String>()
+                    ),
+                    Err(e) => eprintln!("xtask: warning: {e}"),
+                }
+                None
+            }
+        };
+        let method = if endpoint.post.is_some() { "POST" } else { "GET" };
+        eprintln!("xtask: wrk {method} {path} ({} s)...", options.duration);
         let url = format!("http://{}{path}", server.addr);
-        let (wrk, peak_rss_kb) = run_wrk(wrk, options, &url, endpoint.auth.then_some(auth.as_str()), server.pid());
+        let (wrk, peak_rss_kb) = run_wrk(wrk, options, &url, auth, script.as_deref(), server.pid());
         match &wrk {
             Ok(result) => eprintln!(
                 "xtask:   {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
@@ -390,10 +450,20 @@ fn sqlite_size(db: &Path) -> Result<u64, String> {
     Ok(main + wal)
 }
 
-/// `prospekt token create --login admin`: the token is the last line of its stdout.
-fn create_token(binary: &Path, url: &str) -> Result<String, String> {
+/// A wrk script that POSTs `body` as JSON.
+fn post_script(work: &Path, body: &str) -> Result<PathBuf, String> {
+    let path = work.join("post.lua");
+    let script = format!(
+        "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [[{body}]]\n"
+    );
+    std::fs::write(&path, script).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// `prospekt token create --login LOGIN`: the token is the last line of its stdout.
+fn create_token(binary: &Path, url: &str, login: &str) -> Result<String, String> {
     let mut cmd = Command::new(binary);
-    cmd.args(["token", "create", "--login", "admin", "--db", url])
+    cmd.args(["token", "create", "--login", login, "--db", url])
         .stderr(Stdio::inherit());
     let out = util::run_captured(&mut cmd)?;
     match out.lines().map(str::trim).rfind(|line| !line.is_empty()) {
@@ -405,15 +475,24 @@ fn create_token(binary: &Path, url: &str) -> Result<String, String> {
     }
 }
 
-/// The first counterparty of the demo data, for the `{id}` endpoints.
-fn discover_counterparty(addr: SocketAddr, auth: &str) -> Result<String, String> {
-    let path = "/api/v1/counterparties?limit=1";
+/// The first counterparty the token reaches (with extra list filters), for the `{id}` endpoints.
+fn discover_counterparty(addr: SocketAddr, auth: &str, filter: &str) -> Result<String, String> {
+    let path = &format!("/api/v1/counterparties?limit=1{filter}");
     let resp = http::get(addr, path, &[("Authorization", auth)], Duration::from_secs(10))?;
     if resp.status != 200 {
         return Err(format!("GET {path} answered {}: {}", resp.status, resp.body));
     }
     http::first_json_string(&resp.body, "id")
         .ok_or_else(|| format!("GET {path} returned no counterparty id: {}", resp.body))
+}
+
+/// The id of the token's user.
+fn discover_me(addr: SocketAddr, auth: &str) -> Result<String, String> {
+    let resp = http::get(addr, "/api/v1/me", &[("Authorization", auth)], Duration::from_secs(10))?;
+    if resp.status != 200 {
+        return Err(format!("GET /api/v1/me answered {}: {}", resp.status, resp.body));
+    }
+    http::first_json_string(&resp.body, "id").ok_or_else(|| format!("GET /api/v1/me returned no id: {}", resp.body))
 }
 
 /// Some manager who owns counterparties, for the `{owner}` endpoints.
@@ -527,6 +606,7 @@ fn run_wrk(
     options: &Options,
     url: &str,
     auth: Option<&str>,
+    script: Option<&Path>,
     pid: u32,
 ) -> (Result<WrkResult, String>, Option<u64>) {
     let mut cmd = Command::new(wrk);
@@ -539,6 +619,9 @@ fn run_wrk(
         .arg("--latency");
     if let Some(auth) = auth {
         cmd.arg("-H").arg(format!("Authorization: {auth}"));
+    }
+    if let Some(script) = script {
+        cmd.arg("-s").arg(script);
     }
     cmd.arg(url);
 
@@ -708,8 +791,9 @@ fn report(options: &Options, args: &[String], runs: &[DbRun]) -> String {
             };
             let _ = writeln!(
                 text,
-                "| {} | GET {} | {rps} | {p50} | {p99} | {errors} | {} |",
+                "| {} | {} {} | {rps} | {p50} | {p99} | {errors} | {} |",
                 run.db.name(),
+                if row.endpoint.post.is_some() { "POST" } else { "GET" },
                 row.endpoint.path,
                 mb(row.peak_rss_kb)
             );
