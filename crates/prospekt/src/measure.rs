@@ -1,6 +1,8 @@
 //! `prospekt measure`: in-process timings for the benchmark report. Load tests measure the
 //! whole request; these isolate two costs inside it: verifying a password (argon2id) and the
-//! authorization policy on a point read (scope lookup including absences, and the check).
+//! authorization policy on a point read (scope lookup including absences, and the check); and
+//! the server time of the contact plan's heaviest reads (the week view and "whom to contact
+//! now" of the key account manager `kam1`), without HTTP and queueing around them.
 
 use std::time::{Duration, Instant};
 
@@ -79,6 +81,46 @@ pub async fn run(db: &str, reads: u32, logins: u32) -> anyhow::Result<()> {
         pct(&guarded, 0.99),
         pct(&guarded, 0.5) - pct(&plain, 0.5)
     );
+    plan(&app, &db, reads.clamp(20, 500)).await?;
     db.close().await;
+    Ok(())
+}
+
+/// Week view (cycling through the last two years' weeks, so caches see realistic spread) and
+/// the ranked list of kam1, timed sequentially in-process.
+async fn plan(app: &App, db: &Db, n: u32) -> anyhow::Result<()> {
+    use chrono::{Duration as Days, Utc};
+    use prospekt_domain::activity::company_date;
+    let Ok(actor) = app.console_actor("kam1").await else {
+        println!("contact plan: no user kam1 (demo data?), skipped");
+        return Ok(());
+    };
+    let (clients, activities) = prospekt_storage::repo::plan::plan_size(db, actor.user_id.as_uuid()).await?;
+    let today = company_date(Utc::now());
+    let mut weeks = Vec::with_capacity(n as usize);
+    let mut rows = 0usize;
+    for i in 0..n {
+        let day = today - Days::weeks(i64::from(i % 104));
+        let t = Instant::now();
+        rows += app.week_plan(&actor, None, day).await?.activities.len();
+        weeks.push(t.elapsed());
+    }
+    weeks.sort();
+    let mut ranked = Vec::with_capacity(n as usize);
+    let mut listed = 0usize;
+    for _ in 0..n {
+        let t = Instant::now();
+        listed = app.priorities(&actor, None, 50).await?.len();
+        ranked.push(t.elapsed());
+    }
+    ranked.sort();
+    println!(
+        "contact plan of kam1 ({clients} clients, {activities} activities): week view ({n} weeks, {:.0} activities each on average) p50 {:.2} ms, p99 {:.2} ms; whom to contact now ({listed} rows) p50 {:.2} ms, p99 {:.2} ms",
+        rows as f64 / f64::from(n),
+        pct(&weeks, 0.5),
+        pct(&weeks, 0.99),
+        pct(&ranked, 0.5),
+        pct(&ranked, 0.99)
+    );
     Ok(())
 }

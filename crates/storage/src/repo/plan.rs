@@ -179,3 +179,14 @@ pub async fn live_feed(db: &Db, user: Uuid) -> Result<Option<DateTime<Utc>>, DbE
     let sql = "SELECT created_at FROM calendar_feeds WHERE user_id = $1 AND revoked_at IS NULL";
     Ok(db_run!(db, pool => sqlx::query_scalar::<_, DateTime<Utc>>(sql).bind(user).fetch_optional(pool).await?))
 }
+
+/// How many clients and activities a user has (for benchmark reports).
+pub async fn plan_size(db: &Db, owner: Uuid) -> Result<(i64, i64), DbError> {
+    Ok(db_run!(db, pool => {
+        let c = sqlx::query_scalar("SELECT COUNT(*) FROM counterparties WHERE owner_id = $1")
+            .bind(owner).fetch_one(pool).await?;
+        let a = sqlx::query_scalar("SELECT COUNT(*) FROM activities WHERE owner_id = $1")
+            .bind(owner).fetch_one(pool).await?;
+        (c, a)
+    }))
+}
