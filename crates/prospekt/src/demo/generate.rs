@@ -240,6 +240,9 @@ pub struct Plan {
     pub departments: usize,
     pub managers_per_department: usize,
     pub kams_per_department: usize,
+    /// About how many clients one key account manager looks after; the rest of the key and
+    /// VIP clients go to the department's managers.
+    pub kam_clients: u64,
     pub products: usize,
 }
 
@@ -304,6 +307,9 @@ pub struct DepartmentRef {
     pub id: Uuid,
     pub managers: Vec<Uuid>,
     pub kams: Vec<Uuid>,
+    /// The share of the department's key and VIP clients its key account managers take, so
+    /// that each has about `Plan::kam_clients` of them.
+    pub kam_share: f64,
 }
 
 pub struct ProductRef {
@@ -591,10 +597,20 @@ pub fn reference_data(
             format!("Отдел продаж: {}", names.join(", "))
         };
         departments_b.push_row([Val::Uuid(dept_id), Val::Text(name), Val::Uuid(head), Val::Ts(founded)]);
+        // Expected key/VIP clients per key account manager: the department's share of the
+        // territory weights × the non-regular share of clients (about 1 in 8).
+        let total_weight: u32 = TERRITORIES.iter().map(|t| t.weight).sum();
+        let dept_weight: u32 = ts.iter().map(|&t| TERRITORIES[t].weight).sum();
+        let expected = plan.counterparties as f64 * f64::from(dept_weight)
+            / f64::from(total_weight.max(1))
+            / 8.0
+            / plan.kams_per_department.max(1) as f64;
+        let kam_share = (plan.kam_clients as f64 / expected.max(1.0)).min(1.0);
         departments.push(DepartmentRef {
             id: dept_id,
             managers,
             kams,
+            kam_share,
         });
     }
 
@@ -941,7 +957,7 @@ impl Gen<'_> {
         };
         let owner = if matches!(status, Status::Suspect | Status::Prospect) && rng.random_bool(0.3) {
             None
-        } else if tier != "regular" && !dept.kams.is_empty() {
+        } else if tier != "regular" && !dept.kams.is_empty() && rng.random_bool(dept.kam_share) {
             Some(*pick(rng, &dept.kams))
         } else {
             dept.managers.choose(rng).copied()
@@ -1204,11 +1220,16 @@ impl Gen<'_> {
     fn activities(&mut self, cp: &Cp) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
         let now = self.refs.now;
         let (mut last_contact, mut last_visit): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = (None, None);
+        // A key account manager is in touch with a key client every week or two.
+        let by_kam = cp
+            .owner
+            .is_some_and(|o| self.refs.departments[cp.department].kams.contains(&o));
         let n = match cp.status {
             Status::Suspect => self.rng.random_range(0..=1),
             Status::Prospect => self.rng.random_range(1..=4),
             Status::Qualified => self.rng.random_range(2..=6),
             Status::Client => self.rng.random_range(3..=8),
+            Status::KeyClient if by_kam => self.rng.random_range(50..=100),
             Status::KeyClient => self.rng.random_range(12..=40),
             Status::Dormant => self.rng.random_range(1..=5),
             Status::Lost => self.rng.random_range(2..=6),
@@ -1218,6 +1239,7 @@ impl Gen<'_> {
             Status::Prospect | Status::Qualified | Status::Client | Status::KeyClient
         );
         let window_start = cp.created.max(now - TimeDelta::days(730));
+        let mut planned_ahead = false;
         for _ in 0..n {
             let owner = self.any_owner(cp);
             let rng = &mut self.rng;
@@ -1225,7 +1247,9 @@ impl Gen<'_> {
             let kind = kind_def.code;
             let subject = *pick(rng, kind_def.subjects);
             let duration = rng.random_range(kind_def.minutes.0..=kind_def.minutes.1);
-            let future = active && rng.random_bool(0.08);
+            // At most one next contact in the plan per client.
+            let future = active && !planned_ahead && rng.random_bool(0.08);
+            planned_ahead |= future;
             let planned = if future {
                 let ahead = TimeDelta::days(rng.random_range(1..=14));
                 office_time(rng, self.refs.today + ahead)

@@ -56,6 +56,7 @@ impl DemoSize {
                 departments: 1,
                 managers_per_department: 8,
                 kams_per_department: 2,
+                kam_clients: 2_000,
                 products: 300,
             },
             DemoSize::Medium => Plan {
@@ -63,6 +64,7 @@ impl DemoSize {
                 departments: 4,
                 managers_per_department: 12,
                 kams_per_department: 2,
+                kam_clients: 2_000,
                 products: 2_000,
             },
             DemoSize::Large => Plan {
@@ -70,6 +72,7 @@ impl DemoSize {
                 departments: 10,
                 managers_per_department: 20,
                 kams_per_department: 2,
+                kam_clients: 2_000,
                 products: 5_000,
             },
         }
