@@ -347,7 +347,7 @@ impl BulkWriter {
     /// `tables` and prepares the parallel staging connection.
     pub async fn begin(db: &Db, tables: &[&'static BulkTable], options: BulkOptions) -> Result<Self, DbError> {
         let load = match db {
-            Db::Sqlite(pool) => Load::Sqlite(begin_sqlite(pool, tables, options).await?),
+            Db::Sqlite(sqlite) => Load::Sqlite(begin_sqlite(&sqlite.pool, tables, options).await?),
             Db::Postgres(pool) => Load::Postgres(begin_postgres(pool, tables, options).await?),
         };
         Ok(Self { load, rows: 0 })
@@ -1226,7 +1226,8 @@ mod tests {
             w.finish(&|_, _, _| {}).await.expect("finish");
 
             assert_eq!(index_names(&db).await, indexes, "indexes restored");
-            let Db::Sqlite(pool) = &db else { panic!("sqlite") };
+            let Db::Sqlite(sqlite) = &db else { panic!("sqlite") };
+            let pool = &sqlite.pool;
             type UserRow = (Uuid, String, String, Option<String>, bool, DateTime<Utc>);
             let read: Vec<UserRow> = sqlx::query_as(
                 "SELECT id, login, display_name, email, is_active, created_at FROM users ORDER BY created_at",

@@ -114,9 +114,31 @@ impl DbError {
 /// The database handle: a pool for one of the two backends. Cheap to clone.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqliteDb),
     Postgres(PgPool),
 }
+
+/// A SQLite pool and its writer gate. SQLite lets one transaction write at a time; writers
+/// queued on the database lock wait in its busy handler, which sleeps in steps of whole
+/// milliseconds — under load most of a write's time. Writers of this process therefore queue
+/// on an async mutex first and take the lock the moment it is free.
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    pub pool: SqlitePool,
+    gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+impl SqliteDb {
+    fn new(pool: SqlitePool) -> Self {
+        SqliteDb {
+            pool,
+            gate: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+}
+
+/// How long a writer waits for the SQLite writer gate (the same as the busy timeout).
+const WRITE_WAIT: Duration = Duration::from_secs(10);
 
 /// Expands one body per backend: inside, `$pool` is the concrete pool of that backend.
 /// The SQL text is shared, so both databases run the same query.
@@ -124,7 +146,10 @@ pub enum Db {
 macro_rules! db_run {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Sqlite(sqlite) => {
+                let $pool = &sqlite.pool;
+                $body
+            }
             $crate::Db::Postgres($pool) => $body,
         }
     };
@@ -132,8 +157,28 @@ macro_rules! db_run {
 
 /// A transaction on either backend.
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Sqlite(SqliteTx),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// A SQLite write transaction holding the writer gate until it ends. Dereferences to the
+/// connection, like sqlx's own transaction.
+pub struct SqliteTx {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _gate: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl std::ops::Deref for SqliteTx {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for SqliteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 /// Like [`db_run!`] for a transaction: `$conn` is `&mut` the concrete connection.
@@ -156,7 +201,7 @@ macro_rules! tx_run {
 impl Tx {
     pub async fn commit(self) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t) => t.tx.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -188,7 +233,7 @@ impl Db {
                     .connect_with(opts)
                     .await
                     .map_err(connect_err)?;
-                Ok(Db::Sqlite(pool))
+                Ok(Db::Sqlite(SqliteDb::new(pool)))
             }
             Backend::Postgres => {
                 let opts = PgConnectOptions::from_str(&url.raw).map_err(|e| {
@@ -266,11 +311,20 @@ impl Db {
         Ok(())
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock up front
-    /// (`BEGIN IMMEDIATE`) so concurrent writers wait instead of failing on lock upgrade.
+    /// Starts a write transaction. On SQLite it queues on the writer gate, then takes the
+    /// write lock up front (`BEGIN IMMEDIATE`) so it cannot fail on a lock upgrade later.
     pub async fn begin(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(sqlite) => {
+                // Gate before connection: waiting writers must not hold the readers' connections.
+                let gate = tokio::time::timeout(WRITE_WAIT, sqlite.gate.clone().lock_owned())
+                    .await
+                    .map_err(|_| DbError::Sql(sqlx::Error::PoolTimedOut))?;
+                Tx::Sqlite(SqliteTx {
+                    tx: sqlite.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _gate: gate,
+                })
+            }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -296,7 +350,7 @@ fn describe(e: &sqlx::Error) -> String {
 pub async fn backup_sqlite(db: &Db, target: &str) -> Result<(), DbError> {
     match db {
         Db::Sqlite(pool) => {
-            sqlx::query("VACUUM INTO $1").bind(target).execute(pool).await?;
+            sqlx::query("VACUUM INTO $1").bind(target).execute(&pool.pool).await?;
             Ok(())
         }
         Db::Postgres(_) => Err(DbError::BadUrl("backup_sqlite called on a PostgreSQL database".into())),

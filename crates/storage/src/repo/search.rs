@@ -140,7 +140,8 @@ async fn fetch_rows(db: &Db, sql: Sql) -> Result<Vec<SearchRow>, DbError> {
     let Sql { text, args } = sql;
     let text = sqlx::AssertSqlSafe(text);
     match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(sqlite) => {
+            let pool = &sqlite.pool;
             let q = sqlx::query_as::<_, SearchRow>(text).persistent(false);
             Ok(bind_args!(q, args).fetch_all(pool).await?)
         }
@@ -272,7 +273,8 @@ pub async fn vocabulary_similar(db: &Db, word: &str, limit: i64) -> Result<Vec<V
         return Ok(Vec::new());
     }
     let rows: Vec<(String, String)> = match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(sqlite) => {
+            let pool = &sqlite.pool;
             let expr = grams.iter().map(|g| fts_string(g)).collect::<Vec<_>>().join(" OR ");
             sqlx::query_as(
                 "SELECT v.word, v.kind FROM search_vocabulary_fts f CROSS JOIN search_vocabulary v \
