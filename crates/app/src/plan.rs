@@ -920,11 +920,7 @@ impl App {
             5_000,
         )
         .await?;
-        let events: Vec<CalendarEvent> = rows
-            .iter()
-            .filter(|r| r.kind != "note")
-            .map(|r| feed_event(r))
-            .collect();
+        let events: Vec<CalendarEvent> = rows.iter().filter(|r| r.kind != "note").map(feed_event).collect();
         let name = users::by_id(self.db(), owner)
             .await?
             .map_or_else(|| "Prospekt".to_owned(), |u| format!("Prospekt — {}", u.display_name));

@@ -31,6 +31,19 @@ const ROLES: [&str; 8] = [
     "general_director",
 ];
 
+/// Routes without an id in the path that still act on a record, user or department of the
+/// actor's own department or of another one (named in the body or the query).
+const TARGETED: [&str; 8] = [
+    "POST /api/v1/absences",
+    "POST /api/v1/activities",
+    "GET /api/v1/activities",
+    "GET /api/v1/activities/overdue",
+    "GET /api/v1/plan/week",
+    "GET /api/v1/plan/priorities",
+    "GET /api/v1/contact-rules",
+    "PUT /api/v1/contact-rules",
+];
+
 /// The expected status for a route, role and target. Every route of the API must be here.
 fn expected(route: &str, role: &str, t: Target) -> u16 {
     let admin = role == "administrator";
@@ -194,6 +207,62 @@ fn expected(route: &str, role: &str, t: Target) -> u16 {
                 403
             }
         }
+        // The contact plan (crates/app/src/plan.rs). Everyone has their own calendar feed.
+        "GET /api/v1/me/calendar-feed" => 200,
+        "POST /api/v1/me/calendar-feed" => 201,
+        "DELETE /api/v1/me/calendar-feed" => 204,
+        // A user's plan is open to whoever reaches that user's records; the target is a manager
+        // of the actor's department or of another one, so a fellow manager is out of reach.
+        "GET /api/v1/activities"
+        | "GET /api/v1/activities/overdue"
+        | "GET /api/v1/plan/week"
+        | "GET /api/v1/plan/priorities" => {
+            if all_seeing || (own && matches!(role, "head_of_department" | "sales_support")) {
+                200
+            } else {
+                404
+            }
+        }
+        // An activity is reached through its client; planning and changing need a client editor.
+        "GET /api/v1/activities/{id}" => {
+            if own || all_seeing {
+                200
+            } else {
+                404
+            }
+        }
+        "POST /api/v1/activities"
+        | "PATCH /api/v1/activities/{id}"
+        | "POST /api/v1/activities/{id}/complete"
+        | "POST /api/v1/activities/{id}/repeat" => {
+            let editor = matches!(
+                role,
+                "manager" | "key_account_manager" | "head_of_department" | "commercial_director"
+            );
+            let created = matches!(route, "POST /api/v1/activities" | "POST /api/v1/activities/{id}/repeat");
+            match (own || all_seeing, editor) {
+                (false, _) => 404,
+                (true, true) if created => 201,
+                (true, true) => 200,
+                (true, false) => 403,
+            }
+        }
+        // Everyone reads the rules of their own department; other departments' only in reach.
+        "GET /api/v1/contact-rules" => {
+            if own || all_seeing {
+                200
+            } else {
+                404
+            }
+        }
+        // The head sets the department's rules; the commercial director and the administrator any.
+        "PUT /api/v1/contact-rules" => {
+            if matches!(role, "commercial_director" | "administrator") || (role == "head_of_department" && own) {
+                200
+            } else {
+                403
+            }
+        }
         other => panic!("route {other} is missing from the authorization matrix: add its expected statuses"),
     }
 }
@@ -247,6 +316,29 @@ async fn absence_for(app: &TestApp, user: Uuid, substitute: Uuid) -> Uuid {
     id
 }
 
+/// A planned call tomorrow on a new client of `owner` in `department`, performed by `owner`.
+async fn activity_for(app: &TestApp, owner: Uuid, department: Uuid, seq: u32) -> Uuid {
+    let cp = app
+        .counterparty(&format!("Клиент {seq}"), Some(owner), Some(department))
+        .await;
+    let id = Uuid::now_v7();
+    let now = Utc::now().trunc_subsecs(6);
+    db_run!(&app.db, pool => {
+        sqlx::query("INSERT INTO activities (id, counterparty_id, owner_id, kind, subject, planned_at, duration_min, \
+                     status, version, created_at, updated_at) VALUES ($1, $2, $3, 'call', 'Звонок', $4, 15, 'planned', 1, $5, $5)")
+            .bind(id).bind(cp).bind(owner).bind(now + chrono::Duration::days(1)).bind(now)
+            .execute(pool).await.unwrap();
+    });
+    id
+}
+
+/// The stored version of a contact-rule scope (0 while it has no set of its own).
+async fn rule_set_version(app: &TestApp, scope: Uuid) -> i64 {
+    db_run!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT version FROM contact_rule_sets WHERE scope = $1")
+        .bind(scope.to_string()).fetch_optional(pool).await.unwrap())
+    .unwrap_or(0)
+}
+
 async fn every_route_answers_every_role_as_the_matrix_says(app: TestApp) {
     let f = app.departments().await;
     let other = app.user("other_mgr", "manager", Some(f.department_b)).await;
@@ -270,7 +362,7 @@ async fn every_route_answers_every_role_as_the_matrix_says(app: TestApp) {
             .user(&format!("colleague_of_{role}"), "manager", Some(w.f.department_a))
             .await;
         for route in &routes {
-            let targets: &[Target] = if route.contains("{id}") || route == "POST /api/v1/absences" {
+            let targets: &[Target] = if route.contains("{id}") || TARGETED.contains(&route.as_str()) {
                 &[Target::Own, Target::Other]
             } else {
                 &[Target::Own]
@@ -472,17 +564,53 @@ async fn call(
             Some(json!({ "current_password": "password1", "new_password": "password2" })),
         ),
         "POST /api/v1/tokens" => (None, Some(json!({ "name": format!("t{seq}") }))),
+        "POST /api/v1/activities" => {
+            let owner = if own { me } else { w.other_manager };
+            let cp = app
+                .counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept))
+                .await;
+            (
+                None,
+                Some(json!({ "counterparty_id": cp, "kind": "call", "subject": "Звонок",
+                             "planned_at": (Utc::now() + chrono::Duration::days(1)).to_rfc3339() })),
+            )
+        }
+        "GET /api/v1/activities/{id}"
+        | "PATCH /api/v1/activities/{id}"
+        | "POST /api/v1/activities/{id}/complete"
+        | "POST /api/v1/activities/{id}/repeat" => {
+            let owner = if own { me } else { w.other_manager };
+            let id = activity_for(app, owner, dept, seq).await;
+            let body = match route {
+                "PATCH /api/v1/activities/{id}" => json!({ "version": 1, "subject": "Перезвонить" }),
+                "POST /api/v1/activities/{id}/complete" => json!({ "version": 1, "result": "Договорились" }),
+                _ => json!({ "count": 1 }),
+            };
+            (Some(id), Some(body))
+        }
+        "PUT /api/v1/contact-rules" => (
+            None,
+            Some(
+                json!({ "department_id": dept, "version": rule_set_version(app, dept).await,
+                         "rules": [{ "status": "client", "contact_every_days": 14 }] }),
+            ),
+        ),
         _ => (None, None),
     };
     let path = match id {
         Some(id) => path.replace("{id}", &id.to_string()),
         None => path.to_owned(),
     };
-    // The search needs a query; its scope is covered by tests/api/search.rs.
-    let path = if route == "GET /api/v1/search" {
-        format!("{path}?q=ромашка")
-    } else {
-        path
+    let path = match route {
+        // The search needs a query; its scope is covered by tests/api/search.rs.
+        "GET /api/v1/search" => format!("{path}?q=ромашка"),
+        // A user's plan: a manager of the actor's department, or of another one.
+        "GET /api/v1/activities"
+        | "GET /api/v1/activities/overdue"
+        | "GET /api/v1/plan/week"
+        | "GET /api/v1/plan/priorities" => format!("{path}?owner_id={other_user}"),
+        "GET /api/v1/contact-rules" => format!("{path}?department_id={dept}"),
+        _ => path,
     };
     let mut req = app
         .http

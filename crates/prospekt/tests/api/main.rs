@@ -5,6 +5,7 @@ mod clients;
 mod counterparties;
 mod dedup;
 mod helpers;
+mod plan;
 mod platform;
 mod search;
 mod security;

@@ -777,7 +777,7 @@ async fn put_contact_rules(
     ApiJson(b): ApiJson<RuleSetBody>,
 ) -> Result<Json<RuleSetDto>, ApiError> {
     let lang = caller.lang;
-    let fe = |e: FieldError| ApiError::field(lang, &e);
+    let fe = |e: FieldError| rule_error(lang, &e);
     let department = rule_scope(&Some(b.department_id))
         .map_err(fe)?
         .ok_or_else(|| fe(FieldError::new("department_id", "required")))?;
@@ -792,8 +792,26 @@ async fn put_contact_rules(
         .app
         .set_contact_rules(&caller.actor, department, b.version, rules)
         .await
-        .map_err(|e| ApiError::from_app(lang, e))?;
+        .map_err(|e| match e {
+            prospekt_app::AppError::Invalid(e) => rule_error(lang, &e),
+            e => ApiError::from_app(lang, e),
+        })?;
     Ok(Json(view.into()))
+}
+
+/// An error in one rule of a set names the rule: its field alone does not say which rule of
+/// the list is wrong. (`rule_without_interval` and `duplicate_rule` name it in their own words.)
+fn rule_error(lang: Lang, e: &FieldError) -> ApiError {
+    let mut err = ApiError::field(lang, e);
+    if let Some(n) = e.param("rule")
+        && !matches!(e.code, "rule_without_interval" | "duplicate_rule")
+    {
+        err.message = match lang {
+            Lang::Ru => format!("Правило {n}: {}", err.message),
+            Lang::En => format!("Rule {n}: {}", err.message),
+        };
+    }
+    err
 }
 
 /// The caller's calendar feed.
