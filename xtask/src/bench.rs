@@ -453,9 +453,8 @@ fn sqlite_size(db: &Path) -> Result<u64, String> {
 /// A wrk script that POSTs `body` as JSON.
 fn post_script(work: &Path, body: &str) -> Result<PathBuf, String> {
     let path = work.join("post.lua");
-    let script = format!(
-        "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [[{body}]]\n"
-    );
+    let script =
+        format!("wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [[{body}]]\n");
     std::fs::write(&path, script).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
 }

@@ -641,3 +641,117 @@ async fn a_manager_checks_an_import_file_then_imports_it_and_sees_the_rejected_r
     let _ = std::fs::remove_dir_all(&dir);
     result.expect("browser flow");
 }
+
+/// Sets a date or date-time input through script: typing depends on the browser's locale.
+async fn set_input(wd: &WebDriver, input: &WebElement, value: &str) -> WebDriverResult<()> {
+    wd.execute(
+        "arguments[0].value = arguments[1];",
+        vec![input.to_json()?, serde_json::json!(value)],
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_plans_a_visit_on_the_card_marks_it_done_on_the_week_plan_and_sees_the_next_step() {
+    let Some((_driver, wd)) = start_browser().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    let f = app.departments().await;
+    let olga = app.user("olga", "manager", Some(f.department_a)).await;
+    let id = app
+        .counterparty("Стройресурс", Some(olga.id), Some(f.department_a))
+        .await;
+    app.contact(id, "Соколова Анна Викторовна").await;
+    // The plan's calendar is Moscow time.
+    let today = prospekt_domain::activity::company_date(chrono::Utc::now());
+    let (visit_day, call_day) = (today + chrono::Duration::days(1), today + chrono::Duration::days(2));
+
+    let result: WebDriverResult<()> = async {
+        wd.goto(app.url("/lang/ru")).await?;
+        sign_in(&wd, &app, "olga").await?;
+
+        // On the card: a visit tomorrow at 10:00 with the contact person.
+        wd.goto(app.url(&format!("/clients/{id}"))).await?;
+        let form = wd.query(By::Css("[data-testid=plan-form]")).first().await?;
+        form.find(By::Css("select[name=kind] option[value=visit]"))
+            .await?
+            .click()
+            .await?;
+        let at = form.find(By::Css("input[name=planned_at]")).await?;
+        set_input(&wd, &at, &format!("{visit_day}T10:00")).await?;
+        form.find(By::Css("input[name=subject]"))
+            .await?
+            .send_keys("Презентация каталога")
+            .await?;
+        form.find(By::XPath(
+            ".//select[@name='contact_id']/option[contains(., 'Соколова')]",
+        ))
+        .await?
+        .click()
+        .await?;
+        form.find(By::Css("[data-testid=plan-submit]")).await?.click().await?;
+        let row = wd
+            .query(By::Css(
+                "[data-testid=timeline-row][data-kind=visit][data-status=planned]",
+            ))
+            .first()
+            .await?;
+        let text = row.text().await?;
+        assert!(
+            text.contains("Презентация каталога") && text.contains("Соколова"),
+            "{text}"
+        );
+
+        // On the week plan: mark it done with a result and a call two days from today.
+        wd.goto(app.url(&format!("/plan?date={visit_day}"))).await?;
+        let card = wd
+            .query(By::Css("[data-testid=activity][data-kind=visit][data-status=planned]"))
+            .first()
+            .await?;
+        card.find(By::Css("[data-testid=open-done]")).await?.click().await?;
+        card.find(By::Css("[data-testid=done-result]"))
+            .await?
+            .send_keys("Договорились о пробной партии")
+            .await?;
+        card.find(By::Css("details.next summary")).await?.click().await?;
+        card.find(By::Css("[data-testid=next-kind] option[value=call]"))
+            .await?
+            .click()
+            .await?;
+        let next_at = card.find(By::Css("[data-testid=next-at]")).await?;
+        set_input(&wd, &next_at, &format!("{call_day}T11:00")).await?;
+        card.find(By::Css("[data-testid=next-subject]"))
+            .await?
+            .send_keys("Обсудить заказ")
+            .await?;
+        card.find(By::Css("[data-testid=mark-done]")).await?.click().await?;
+
+        // Back on the plan: the visit is done with its result and points to the next step.
+        let done = wd
+            .query(By::Css("[data-testid=activity][data-kind=visit][data-status=done]"))
+            .first()
+            .await?;
+        let text = done.text().await?;
+        assert!(
+            text.contains("Договорились о пробной партии") && text.contains("Обсудить заказ"),
+            "{text}"
+        );
+        // The call is planned on its day (which may fall in the next week).
+        wd.goto(app.url(&format!("/plan?date={call_day}"))).await?;
+        let call = wd
+            .query(By::XPath(format!(
+                "//section[@data-day='{call_day}']//article[@data-kind='call'][@data-status='planned']\
+                 [.//*[@data-testid='activity-subject'][contains(., 'Обсудить заказ')]]"
+            )))
+            .first()
+            .await?;
+        let text = call.text().await?;
+        assert!(text.contains("11:00") && text.contains("Стройресурс"), "{text}");
+        Ok(())
+    }
+    .await;
+    let _ = wd.quit().await;
+    result.expect("browser flow");
+}

@@ -124,6 +124,8 @@ pub struct Strings {
     pub nav_users: &'static str,
     pub nav_audit: &'static str,
     pub nav_settings: &'static str,
+    pub nav_plan: &'static str,
+    pub nav_rules: &'static str,
     pub new_client: &'static str,
     pub nav_stale: &'static str,
     pub full_name: &'static str,
@@ -204,11 +206,13 @@ pub static RU: Strings = Strings {
     role: "Роль",
     your_clients: "Ваши клиенты",
     language: "Язык",
-    keyboard_hint: "Клавиши: g h — главная, g c — клиенты, g d — дубли, / — поиск, e — изменить карточку",
+    keyboard_hint: "Клавиши: g h — главная, g p — план, g c — клиенты, g d — дубли, / — поиск, e — изменить карточку; в плане [ ] — недели, t — сегодня, n — новое дело",
     nav_absences: "Замещение",
     nav_users: "Пользователи",
     nav_audit: "Журнал аудита",
     nav_settings: "Настройки",
+    nav_plan: "План контактов",
+    nav_rules: "Частота контактов",
     new_client: "Новый клиент",
     nav_stale: "Давно без внимания",
     full_name: "Полное наименование",
@@ -289,11 +293,13 @@ pub static EN: Strings = Strings {
     role: "Role",
     your_clients: "Your clients",
     language: "Language",
-    keyboard_hint: "Keys: g h — home, g c — clients, g d — duplicates, / — search, e — edit the card",
+    keyboard_hint: "Keys: g h — home, g p — plan, g c — clients, g d — duplicates, / — search, e — edit the card; in the plan [ ] — weeks, t — today, n — new activity",
     nav_absences: "Delegation",
     nav_users: "Users",
     nav_audit: "Audit log",
     nav_settings: "Settings",
+    nav_plan: "Contact plan",
+    nav_rules: "Contact frequency",
     new_client: "New client",
     nav_stale: "Needing attention",
     full_name: "Full name",
@@ -353,6 +359,16 @@ pub fn label(lang: Lang, value: &str) -> &str {
         "user" => ("Пользователь", "User"),
         "gatekeeper" => ("Секретарь / фильтр", "Gatekeeper"),
         "accountant" => ("Бухгалтер", "Accountant"),
+        "call" => ("Звонок", "Call"),
+        "visit" => ("Визит", "Visit"),
+        "meeting" => ("Встреча", "Meeting"),
+        "email" => ("E-mail", "E-mail"),
+        "letter" => ("Письмо", "Letter"),
+        "task" => ("Задача", "Task"),
+        "note" => ("Заметка", "Note"),
+        "planned" => ("Запланировано", "Planned"),
+        "done" => ("Выполнено", "Done"),
+        "not_done" => ("Не выполнено", "Not done"),
         other => return other_label(other),
     };
     match lang {
@@ -588,6 +604,22 @@ pub fn field_error_message(lang: Lang, e: &FieldError) -> String {
         (Lang::En, "duplicate_rule") => format!("Rule {} repeats the conditions of another rule", param("rule")),
         (Lang::Ru, "closed_deal_stage") => "Правило может относиться только к открытой стадии сделки".into(),
         (Lang::En, "closed_deal_stage") => "A rule can only refer to an open deal stage".into(),
+        (Lang::Ru, "client_not_found") => {
+            "Клиент не найден: начните вводить название или ИНН и выберите из подсказок".into()
+        }
+        (Lang::En, "client_not_found") => "No such client: type a name or INN and pick one of the suggestions".into(),
+        (Lang::Ru, "client_ambiguous") => {
+            let n = param("count").parse::<u64>().unwrap_or(0);
+            format!(
+                "Под это описание {} {n} {}: выберите нужного из подсказок",
+                plural_ru(n, "подходит", "подходят", "подходят"),
+                plural_ru(n, "клиент", "клиента", "клиентов")
+            )
+        }
+        (Lang::En, "client_ambiguous") => format!(
+            "{} clients match: pick the one you mean from the suggestions",
+            param("count")
+        ),
         (Lang::Ru, _) => format!("Поле «{}»: недопустимое значение ({})", e.field, e.code),
         (Lang::En, _) => format!("Field \"{}\": invalid value ({})", e.field, e.code),
     }

@@ -1,5 +1,7 @@
-// Keyboard shortcuts: "g h" home, "g c" clients, "g d" duplicates, "/" focuses the search box,
-// "e" opens a client card's edit form. Small enhancements of server-rendered forms.
+// Keyboard shortcuts: "g h" home, "g p" contact plan, "g c" clients, "g d" duplicates, "/" focuses
+// the search box, "e" opens a client card's edit form, "n" goes to the form that plans an activity,
+// and a link marked data-key="x" follows key x (the week view's "[", "]", "t").
+// Small enhancements of server-rendered forms.
 // Loaded as a file (the Content-Security-Policy forbids inline scripts).
 (function () {
   let pending = null;
@@ -58,11 +60,20 @@
     if (pending === 'g') {
       pending = null;
       if (e.key === 'h') window.location.href = '/';
+      if (e.key === 'p') window.location.href = '/plan';
       if (e.key === 'c') window.location.href = '/clients';
       if (e.key === 'd') window.location.href = '/clients/duplicates';
       return;
     }
     if (e.key === 'e' && openSection('edit')) { e.preventDefault(); return; }
+    if (e.key === 'n') {
+      const field = document.querySelector('form.plan-form input:not([type=hidden]), form.plan-form select');
+      if (field) { e.preventDefault(); field.scrollIntoView({ block: 'center' }); field.focus(); return; }
+    }
+    const keyed = Array.prototype.find.call(document.querySelectorAll('[data-key]'), function (el) {
+      return el.getAttribute('data-key') === e.key;
+    });
+    if (keyed) { e.preventDefault(); keyed.click(); return; }
     if (e.key === 'g') { pending = 'g'; setTimeout(function () { pending = null; }, 1200); }
   });
 })();

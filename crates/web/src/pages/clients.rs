@@ -35,11 +35,25 @@ pub fn router() -> Router<AppState> {
         .merge(import::router())
 }
 
+/// The card of `id` again, with the error of an activity form posted from its timeline.
+pub(super) async fn card_with_activity_error(
+    state: &AppState,
+    u: &PageUser,
+    id: CounterpartyId,
+    error: super::plan::ActError,
+) -> Response {
+    let st = card::CardState {
+        activity_error: Some(error),
+        ..Default::default()
+    };
+    card::render(state, u, id, st).await
+}
+
 /// Rows per page of the client list.
 const PAGE_ROWS: i64 = 50;
 
 /// The shell's 404 page, for ids that do not parse or records out of reach.
-fn not_found(u: &PageUser) -> Response {
+pub(super) fn not_found(u: &PageUser) -> Response {
     (
         StatusCode::NOT_FOUND,
         NotFoundPage {

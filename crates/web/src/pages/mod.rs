@@ -11,7 +11,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use prospekt_app::counterparties::CounterpartyRow;
 use prospekt_app::{Actor, AppError};
 use serde::Deserialize;
 
@@ -39,6 +38,7 @@ macro_rules! page {
 }
 
 mod clients;
+mod plan;
 mod search;
 mod security;
 
@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(security::router())
         .merge(clients::router())
+        .merge(plan::router())
         .merge(search::router())
         .route("/", get(home))
         .route("/login", get(login_form).post(login_submit))
@@ -63,7 +64,6 @@ fn nav_pending(lang: Lang) -> Vec<(&'static str, &'static str)> {
     let ru = lang == Lang::Ru;
     let l = |r: &'static str, e: &'static str| if ru { r } else { e };
     vec![
-        ("work", l("C8 · План контактов", "C8 · Contact plan")),
         ("work", l("C3 · Кампании", "C3 · Campaigns")),
         ("work", l("C4 · Мероприятия", "C4 · Events")),
         ("sales", l("C6 · Сделки и КП", "C6 · Deals and offers")),
@@ -110,6 +110,8 @@ struct Shell {
     nav_pending: Vec<(&'static str, &'static str)>,
     /// Show the audit log link (the app decides access; this only avoids a dead link).
     can_audit: bool,
+    /// Show the contact-frequency rules among the settings (heads, directors, administrators).
+    can_rules: bool,
 }
 
 impl Shell {
@@ -122,34 +124,23 @@ impl Shell {
             active,
             nav_pending: nav_pending(u.lang),
             can_audit: prospekt_app::policy::may_read_audit(u.actor.role),
+            can_rules: matches!(
+                u.actor.role,
+                prospekt_domain::Role::HeadOfDepartment
+                    | prospekt_domain::Role::CommercialDirector
+                    | prospekt_domain::Role::Administrator
+            ),
         }
     }
 }
-
-struct ListData {
-    rows: Vec<CounterpartyRow>,
-}
-
-page!(HomePage, "home.html", ListData);
 
 fn page_error(lang: Lang, e: AppError) -> Response {
     crate::error::ApiError::from_app(lang, e).into_response()
 }
 
+/// The start page: the user's day (see `plan::home`).
 async fn home(State(state): State<AppState>, u: PageUser) -> Response {
-    let query = prospekt_app::counterparties::CounterpartyQuery {
-        limit: 15,
-        ..Default::default()
-    };
-    let rows = match state.app.counterparties(&u.actor, &query).await {
-        Ok(rows) => rows,
-        Err(e) => return page_error(u.lang, e),
-    };
-    HomePage {
-        shell: Shell::new(&u, "home"),
-        x: ListData { rows },
-    }
-    .into_response()
+    plan::render_home(&state, &u, None).await
 }
 
 #[derive(Template, WebTemplate)]

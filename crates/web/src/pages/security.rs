@@ -35,6 +35,8 @@ pub fn router() -> Router<AppState> {
         .route("/settings/password", post(settings_password))
         .route("/settings/tokens", post(settings_token_create))
         .route("/settings/tokens/{id}/revoke", post(settings_token_revoke))
+        .route("/settings/calendar-feed", post(settings_feed_create))
+        .route("/settings/calendar-feed/revoke", post(settings_feed_revoke))
         .route("/users", get(users_page).post(users_create))
 }
 
@@ -363,16 +365,50 @@ struct SettingsData {
     error: Option<String>,
     new_token: Option<String>,
     tokens: Vec<TokenView>,
+    /// When the live calendar feed was created (Moscow time), if there is one.
+    feed_since: Option<String>,
+    /// The feed's address, right after it was created (shown once).
+    feed_url: Option<String>,
+    l_feed: &'static str,
+    l_feed_about: &'static str,
+    l_feed_on: &'static str,
+    l_feed_off: &'static str,
+    l_feed_create: &'static str,
+    l_feed_replace: &'static str,
+    l_feed_revoke: &'static str,
+    l_feed_once: &'static str,
+    l_copy: &'static str,
+    l_copied: &'static str,
+    l_iphone: &'static str,
+    l_android: &'static str,
 }
 
 page!(SettingsTpl, "settings.html", SettingsData);
 
-async fn render_settings(state: &AppState, u: &PageUser, error: Option<String>, new_token: Option<String>) -> Response {
+/// What the settings page shows beyond its stored state: an error, a secret shown once.
+#[derive(Default)]
+struct SettingsExtra {
+    error: Option<String>,
+    new_token: Option<String>,
+    feed_url: Option<String>,
+    notice: Option<&'static str>,
+}
+
+async fn render_settings(state: &AppState, u: &PageUser, extra: SettingsExtra) -> Response {
     let lang = u.lang;
     let now = chrono::Utc::now();
-    let tokens = match state.app.my_tokens(&u.actor).await {
-        Ok(t) => t,
-        Err(e) => return ApiError::from_app(lang, e).into_response(),
+    let SettingsExtra {
+        error,
+        new_token,
+        feed_url,
+        notice,
+    } = extra;
+    let (tokens, feed) = match (
+        state.app.my_tokens(&u.actor).await,
+        state.app.calendar_feed_status(&u.actor).await,
+    ) {
+        (Ok(t), Ok(f)) => (t, f),
+        (Err(e), _) | (_, Err(e)) => return ApiError::from_app(lang, e).into_response(),
     };
     let tokens = tokens
         .into_iter()
@@ -421,17 +457,93 @@ async fn render_settings(state: &AppState, u: &PageUser, error: Option<String>, 
             l_created: ru(lang, "Создан", "Created"),
             l_state: ru(lang, "Состояние", "State"),
             l_revoke: ru(lang, "Отозвать", "Revoke"),
-            notice: None,
+            notice,
             error,
             new_token,
             tokens,
+            feed_since: feed.map(|t| {
+                t.with_timezone(&prospekt_domain::activity::company_offset())
+                    .format("%d.%m.%Y %H:%M")
+                    .to_string()
+            }),
+            feed_url,
+            l_feed: ru(lang, "Календарь на телефоне", "Calendar on your phone"),
+            l_feed_about: ru(
+                lang,
+                "Ваш план контактов (месяц назад и полгода вперёд) в календаре телефона: календарь сам обновляет его по секретной ссылке.",
+                "Your contact plan (a month back, half a year ahead) in your phone's calendar, which refreshes it from a secret link.",
+            ),
+            l_feed_on: ru(lang, "Подключён с", "Connected since"),
+            l_feed_off: ru(lang, "Не подключён.", "Not connected."),
+            l_feed_create: ru(lang, "Подключить календарь", "Connect a calendar"),
+            l_feed_replace: ru(lang, "Выдать новую ссылку", "Issue a new link"),
+            l_feed_revoke: ru(lang, "Отключить", "Disconnect"),
+            l_feed_once: ru(
+                lang,
+                "Ссылка показана один раз — добавьте её в календарь сейчас. Не пересылайте её: по ней виден ваш план. Старая ссылка больше не работает.",
+                "The link is shown once; add it to your calendar now. Do not share it: it shows your plan. Any previous link stops working.",
+            ),
+            l_copy: ru(lang, "Копировать", "Copy"),
+            l_copied: ru(lang, "Скопировано", "Copied"),
+            l_iphone: ru(
+                lang,
+                "iPhone: Настройки → Календарь → Учётные записи → Добавить учётную запись → Другое → Подписной календарь, вставьте ссылку.",
+                "iPhone: Settings → Calendar → Accounts → Add Account → Other → Add Subscribed Calendar, paste the link.",
+            ),
+            l_android: ru(
+                lang,
+                "Android: откройте Google Календарь в браузере компьютера → «Другие календари» → «+» → «Добавить по URL», вставьте ссылку; на телефоне он появится сам.",
+                "Android: open Google Calendar on the web → Other calendars → + → From URL, paste the link; it then appears on the phone.",
+            ),
         },
     };
     (status, page).into_response()
 }
 
 async fn settings_page(State(state): State<AppState>, u: PageUser) -> Response {
-    render_settings(&state, &u, None, None).await
+    render_settings(&state, &u, SettingsExtra::default()).await
+}
+
+/// The settings page with a form's error.
+async fn settings_error(state: &AppState, u: &PageUser, e: AppError) -> Response {
+    match form_error(u.lang, e) {
+        Ok(msg) => {
+            let extra = SettingsExtra {
+                error: Some(msg),
+                ..Default::default()
+            };
+            render_settings(state, u, extra).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Issues a calendar-feed link (replacing any previous one) and shows it once.
+async fn settings_feed_create(State(state): State<AppState>, u: PageUser, headers: axum::http::HeaderMap) -> Response {
+    match state.app.create_calendar_feed(&u.actor).await {
+        Ok(secret) => {
+            let extra = SettingsExtra {
+                feed_url: Some(crate::api::plan::feed_url(&headers, &secret)),
+                ..Default::default()
+            };
+            render_settings(&state, &u, extra).await
+        }
+        Err(e) => settings_error(&state, &u, e).await,
+    }
+}
+
+/// Revokes the calendar feed: its link answers "not found" from now on.
+async fn settings_feed_revoke(State(state): State<AppState>, u: PageUser) -> Response {
+    match state.app.revoke_calendar_feed(&u.actor).await {
+        Ok(_) => {
+            let extra = SettingsExtra {
+                notice: Some(ru(u.lang, "Календарь отключён.", "The calendar is disconnected.")),
+                ..Default::default()
+            };
+            render_settings(&state, &u, extra).await
+        }
+        Err(e) => settings_error(&state, &u, e).await,
+    }
 }
 
 #[derive(Deserialize)]
@@ -452,10 +564,7 @@ async fn settings_password(State(state): State<AppState>, u: PageUser, Form(f): 
             Redirect::to("/login"),
         )
             .into_response(),
-        Err(e) => match form_error(u.lang, e) {
-            Ok(msg) => render_settings(&state, &u, Some(msg), None).await,
-            Err(e) => e.into_response(),
-        },
+        Err(e) => settings_error(&state, &u, e).await,
     }
 }
 
@@ -466,11 +575,14 @@ struct TokenForm {
 
 async fn settings_token_create(State(state): State<AppState>, u: PageUser, Form(f): Form<TokenForm>) -> Response {
     match state.app.issue_my_token(&u.actor, &f.name, None).await {
-        Ok(t) => render_settings(&state, &u, None, Some(t.secret)).await,
-        Err(e) => match form_error(u.lang, e) {
-            Ok(msg) => render_settings(&state, &u, Some(msg), None).await,
-            Err(e) => e.into_response(),
-        },
+        Ok(t) => {
+            let extra = SettingsExtra {
+                new_token: Some(t.secret),
+                ..Default::default()
+            };
+            render_settings(&state, &u, extra).await
+        }
+        Err(e) => settings_error(&state, &u, e).await,
     }
 }
 
@@ -481,10 +593,7 @@ async fn settings_token_revoke(State(state): State<AppState>, u: PageUser, Path(
     };
     match result {
         Ok(()) => Redirect::to("/settings").into_response(),
-        Err(e) => match form_error(u.lang, e) {
-            Ok(msg) => render_settings(&state, &u, Some(msg), None).await,
-            Err(e) => e.into_response(),
-        },
+        Err(e) => settings_error(&state, &u, e).await,
     }
 }
 

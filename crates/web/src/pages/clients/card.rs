@@ -1,6 +1,7 @@
-//! The client card: every C1 field, contact persons, bank accounts and the change history, with
-//! the forms that change them. Edits carry the version they were read at; when a colleague
-//! saved in between, the card shows both versions side by side and offers to re-apply.
+//! The client card: every C1 field, contact persons, bank accounts, the activity timeline (C8)
+//! and the change history, with the forms that change them. Edits carry the version they were
+//! read at; when a colleague saved in between, the card shows both versions side by side and
+//! offers to re-apply.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -27,6 +28,7 @@ use crate::AppState;
 use crate::api::counterparties::parse_id;
 use crate::error::ApiError;
 use crate::i18n::{Lang, field_error_message};
+use crate::pages::plan::{ActError, ActivityUi, ActivityView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -45,6 +47,9 @@ pub fn router() -> Router<AppState> {
 
 /// Entries of the change history shown on the card.
 const HISTORY_ROWS: i64 = 50;
+
+/// Activities of the timeline shown at once (older ones page on).
+const TIMELINE_ROWS: i64 = 20;
 
 /// The editable fields of a card as the form shows them (all text, as typed).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -299,6 +304,10 @@ pub(super) struct CardState {
     pub(super) action_error: Option<String>,
     pub(super) edit: Option<EditDraft>,
     pub(super) conflict: Option<ConflictInput>,
+    /// An activity form of the timeline the app refused.
+    pub(super) activity_error: Option<ActError>,
+    /// The timeline's page: activities before this cursor (`<micros>_<id>`), newest when absent.
+    pub(super) timeline_before: Option<String>,
 }
 
 struct ContactView {
@@ -470,6 +479,18 @@ struct CardData {
     /// (capability, label) of sections that will hold the client's deals, orders, …
     slots: Vec<(&'static str, &'static str)>,
     l: Labels,
+    /// The activity timeline, newest first, and the cursor of the next (older) page.
+    acts: Vec<ActivityView>,
+    acts_older: Option<String>,
+    /// The timeline shows an older page (offer the way back to the newest).
+    acts_paged: bool,
+    ui: ActivityUi,
+    /// Who a new activity is planned for, preselected: the client's manager for heads and
+    /// directors (who pick from `owners`), the user otherwise.
+    act_owner: String,
+    l_timeline: &'static str,
+    l_older: &'static str,
+    l_newest: &'static str,
 }
 
 page!(CardPage, "client.html", CardData);
@@ -587,6 +608,8 @@ struct CardQuery {
     merged: String,
     moved: String,
     filled: String,
+    /// The timeline's older page.
+    before: String,
 }
 
 async fn merge_note(state: &AppState, u: &PageUser, q: &CardQuery) -> Option<String> {
@@ -647,6 +670,26 @@ pub(super) async fn render(state: &AppState, u: &PageUser, id: CounterpartyId, s
         (Ok(a), Ok(b), Ok(h)) => (a, b, h),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return page_error(lang, e),
     };
+    // A damaged cursor shows the newest page rather than an error.
+    let before = st.timeline_before.as_deref().and_then(decode_cursor);
+    let mut timeline = match state
+        .app
+        .client_activities(&u.actor, id, before, TIMELINE_ROWS + 1)
+        .await
+    {
+        Ok(rows) => rows,
+        Err(e) => return page_error(lang, e),
+    };
+    let acts_older = (timeline.len() as i64 > TIMELINE_ROWS)
+        .then(|| {
+            timeline.truncate(TIMELINE_ROWS as usize);
+            timeline
+                .last()
+                .map(|r| format!("{}_{}", r.planned_at.timestamp_micros(), r.id))
+        })
+        .flatten();
+    let now = chrono::Utc::now();
+    let acts: Vec<ActivityView> = timeline.into_iter().map(|r| ActivityView::new(lang, r, now)).collect();
     let can_edit = prospekt_app::policy::may_edit_clients(u.actor.role) && c.merged_into.is_none();
     let may_reassign = can_edit && !u.actor.role.is_portfolio_bound();
     let owners = if may_reassign {
@@ -735,7 +778,10 @@ pub(super) async fn render(state: &AppState, u: &PageUser, id: CounterpartyId, s
             StatusCode::OK,
         ),
     };
-    let any_error = st.contact_error.is_some() || st.bank_error.is_some() || st.action_error.is_some();
+    let any_error = st.contact_error.is_some()
+        || st.bank_error.is_some()
+        || st.action_error.is_some()
+        || st.activity_error.is_some();
     let http_status = if http_status == StatusCode::OK && any_error {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -797,6 +843,8 @@ pub(super) async fn render(state: &AppState, u: &PageUser, id: CounterpartyId, s
             }
         })
         .collect();
+    let ui = ActivityUi::new(lang, format!("/clients/{}", c.id), st.activity_error)
+        .shown(acts.iter().map(|a| a.id.as_str()).chain(["new"]));
     let page = CardPage {
         shell: Shell::new(u, "clients"),
         x: CardData {
@@ -832,15 +880,23 @@ pub(super) async fn render(state: &AppState, u: &PageUser, id: CounterpartyId, s
                 .collect(),
             slots: vec![
                 ("C6", ru(lang, "Сделки и КП", "Deals and offers")),
-                (
-                    "C8",
-                    ru(lang, "Активности и план контактов", "Activities and contact plan"),
-                ),
                 ("C10", ru(lang, "Заказы", "Orders")),
                 ("C11", ru(lang, "Дебиторка", "Receivables")),
                 ("C12", ru(lang, "Претензии", "Claims")),
             ],
             l: Labels::new(lang),
+            act_owner: c
+                .owner_id
+                .filter(|_| may_reassign)
+                .unwrap_or(u.actor.user_id.as_uuid())
+                .to_string(),
+            acts,
+            acts_older,
+            acts_paged: before.is_some(),
+            ui,
+            l_timeline: ru(lang, "Дела и контакты", "Activities and contacts"),
+            l_older: ru(lang, "Раньше →", "Older →"),
+            l_newest: ru(lang, "← К последним", "← Newest"),
             c,
         },
     };
@@ -876,6 +932,15 @@ fn display_field(
     }
 }
 
+/// A timeline cursor: the last shown activity's start (microseconds) and id.
+fn decode_cursor(raw: &str) -> Option<(chrono::DateTime<chrono::Utc>, prospekt_domain::ids::ActivityId)> {
+    let (t, id) = raw.split_once('_')?;
+    Some((
+        chrono::DateTime::from_timestamp_micros(t.parse().ok()?)?,
+        id.parse().ok()?,
+    ))
+}
+
 fn parse_card_id(raw: &str) -> Option<CounterpartyId> {
     parse_id::<CounterpartyId>("id", raw).ok()
 }
@@ -896,6 +961,7 @@ async fn card(
         id,
         CardState {
             note,
+            timeline_before: Some(q.before).filter(|b| !b.is_empty()),
             ..Default::default()
         },
     )
