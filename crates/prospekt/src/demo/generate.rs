@@ -1229,7 +1229,7 @@ impl Gen<'_> {
             Status::Prospect => self.rng.random_range(1..=4),
             Status::Qualified => self.rng.random_range(2..=6),
             Status::Client => self.rng.random_range(3..=8),
-            Status::KeyClient if by_kam => self.rng.random_range(50..=100),
+            Status::KeyClient if by_kam => self.rng.random_range(75..=150),
             Status::KeyClient => self.rng.random_range(12..=40),
             Status::Dormant => self.rng.random_range(1..=5),
             Status::Lost => self.rng.random_range(2..=6),
@@ -1239,6 +1239,10 @@ impl Gen<'_> {
             Status::Prospect | Status::Qualified | Status::Client | Status::KeyClient
         );
         let window_start = cp.created.max(now - TimeDelta::days(730));
+        // The counts above are for two years of work; a newer client has had less of it
+        // (otherwise a client found last week would have a year's calls in that week).
+        let share = (now - window_start).num_days().clamp(1, 730) as f64 / 730.0;
+        let n = (f64::from(n) * share).ceil() as u32;
         let mut planned_ahead = false;
         for _ in 0..n {
             let owner = self.any_owner(cp);
