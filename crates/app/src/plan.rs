@@ -662,7 +662,6 @@ impl App {
         actor: &Actor,
         department: Option<DepartmentId>,
     ) -> Result<RuleSetView, AppError> {
-        let department = department.or(actor.department_id);
         if let Some(d) = department {
             let access = self.access(actor).await?;
             if !access.reaches(None, Some(d.as_uuid())) && actor.department_id != Some(d) {

@@ -635,6 +635,12 @@ pub fn reason_message(lang: Lang, r: &prospekt_domain::contact_plan::Reason) -> 
     };
     let n = |k: &str| p(k).parse::<u64>().unwrap_or(0);
     let days_ru = |k: &str| format!("{} {}", n(k), plural_ru(n(k), "день", "дня", "дней"));
+    // Dates in Russian messages as people write them: 05.12.2026.
+    let date_ru = |k: &str| {
+        chrono::NaiveDate::parse_from_str(p(k), "%Y-%m-%d")
+            .map(|d| d.format("%d.%m.%Y").to_string())
+            .unwrap_or_else(|_| p(k).to_owned())
+    };
     let money = |k: &str| {
         p(k).parse::<prospekt_domain::money::Money>()
             .map(|m| m.format_ru())
@@ -669,11 +675,11 @@ pub fn reason_message(lang: Lang, r: &prospekt_domain::contact_plan::Reason) -> 
         ),
         (Lang::Ru, "overdue_debt") => format!("Просроченный долг {} ₽, {}", money("amount"), days_ru("days")),
         (Lang::En, "overdue_debt") => format!("Overdue debt {} RUB, {} days", p("amount"), p("days")),
-        (Lang::Ru, "deal_closing") => format!("Сделка должна закрыться {} (через {})", p("date"), days_ru("days")),
+        (Lang::Ru, "deal_closing") => format!("Сделка должна закрыться {} (через {})", date_ru("date"), days_ru("days")),
         (Lang::En, "deal_closing") => format!("Deal due to close on {} (in {} days)", p("date"), p("days")),
-        (Lang::Ru, "offer_expiring") => format!("КП действует до {} (осталось {})", p("date"), days_ru("days")),
+        (Lang::Ru, "offer_expiring") => format!("КП действует до {} (осталось {})", date_ru("date"), days_ru("days")),
         (Lang::En, "offer_expiring") => format!("Offer valid until {} ({} days left)", p("date"), p("days")),
-        (Lang::Ru, "contract_expiring") => format!("Договор истекает {} (через {})", p("date"), days_ru("days")),
+        (Lang::Ru, "contract_expiring") => format!("Договор истекает {} (через {})", date_ru("date"), days_ru("days")),
         (Lang::En, "contract_expiring") => format!("Contract ends on {} (in {} days)", p("date"), p("days")),
         (Lang::Ru, "order_drop") => format!(
             "Заказов нет {}, обычно заказывает раз в {}",
@@ -685,7 +691,7 @@ pub fn reason_message(lang: Lang, r: &prospekt_domain::contact_plan::Reason) -> 
             p("days"),
             p("usual_days")
         ),
-        (Lang::Ru, "already_planned") => format!("Контакт уже запланирован на {}", p("date")),
+        (Lang::Ru, "already_planned") => format!("Контакт уже запланирован на {}", date_ru("date")),
         (Lang::En, "already_planned") => format!("Contact already planned for {}", p("date")),
         (_, other) => other.to_owned(),
     }

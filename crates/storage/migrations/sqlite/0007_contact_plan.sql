@@ -41,7 +41,8 @@ CREATE TABLE calendar_feeds (
     revoked_at TEXT
 );
 CREATE INDEX calendar_feeds_user ON calendar_feeds(user_id);
-CREATE INDEX activities_planned ON activities(owner_id, planned_at) WHERE status = 'planned';
+-- The plan ahead (and plans left unmarked) per user, with what the ranked list needs.
+CREATE INDEX activities_planned ON activities(owner_id, planned_at, counterparty_id, kind) WHERE status = 'planned';
 
 -- "Whom to contact now" reads, for all of a manager's clients at once, the order rhythm, the
 -- unpaid overdue invoices, the open deals and the plan's statuses: covering indexes let each of
