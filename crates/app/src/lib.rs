@@ -14,6 +14,7 @@ pub mod counterparties;
 pub mod dedup;
 mod error;
 pub mod export;
+mod group_write;
 pub mod import;
 pub mod org;
 pub mod plan;
@@ -26,16 +27,20 @@ use prospekt_storage::Db;
 pub use actor::Actor;
 pub use error::AppError;
 
-/// The application: the database handle and nothing else, so any number of app servers
-/// can run side by side (no shared in-process state).
+/// The application: the database handle and a write queue, so any number of app servers
+/// can run side by side (no state that servers would have to share).
 #[derive(Clone, Debug)]
 pub struct App {
     db: Db,
+    group_writer: group_write::GroupWriter,
 }
 
 impl App {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self {
+            db,
+            group_writer: group_write::GroupWriter::default(),
+        }
     }
 
     pub fn db(&self) -> &Db {

@@ -30,6 +30,7 @@ use prospekt_domain::ids::{ActivityId, ContactId, CounterpartyId, DealId, Depart
 use prospekt_domain::money::Money;
 use prospekt_storage::DbError;
 use prospekt_storage::repo::activities::{self, ActivityEdit, NewActivity, Outcome};
+use prospekt_storage::repo::import::Cell;
 use prospekt_storage::repo::plan::{self, ClientRow};
 use prospekt_storage::repo::users::{self, UserRow};
 use serde_json::json;
@@ -38,6 +39,7 @@ use uuid::Uuid;
 pub use prospekt_storage::repo::activities::ActivityRow;
 
 use crate::audit::{By, diff, record_tx};
+use crate::group_write::PlannedWrite;
 use crate::policy::{Access, may_edit_clients};
 use crate::{Actor, App, AppError, now};
 
@@ -290,40 +292,49 @@ impl App {
             actor: Some(actor.user_id),
             on_behalf_of: access.on_behalf_of(client.owner_id, client.department_id),
         };
-        let mut tx = self.db().begin().await?;
-        activities::insert_tx(
-            &mut tx,
-            &NewActivity {
-                id: id.as_uuid(),
-                counterparty_id: client.id,
-                contact_id: input.contact.map(|c| c.as_uuid()),
-                deal_id: input.deal.map(|d| d.as_uuid()),
-                owner_id: Some(owner.as_uuid()),
-                kind: input.kind.as_str(),
-                subject: &subject,
-                planned_at: schedule.starts_at(),
-                duration_min: schedule.minutes(),
-                status: input.status.as_str(),
-                done_at,
-                result: result.as_deref(),
-                follows_id: None,
-                series_id: None,
-            },
-            at,
-        )
-        .await?;
-        if let Some(done) = done_at
-            && input.kind.is_contact()
-        {
-            activities::touch_counterparty_tx(&mut tx, client.id, done, input.kind.is_visit()).await?;
-        }
         let changes = json!({
             "counterparty_id": client.id, "kind": input.kind, "subject": subject,
             "planned_at": schedule.starts_at(), "duration_min": schedule.minutes(),
             "status": input.status, "owner_id": owner,
         });
-        record_tx(&mut tx, by, "create", "activity", Some(id.as_uuid()), changes).await?;
-        tx.commit().await?;
+        // Written with whatever else is being planned at this moment: one transaction, this
+        // activity and its audit entry in it, committed before the answer.
+        let write = PlannedWrite {
+            activity: vec![
+                Cell::Uuid(id.as_uuid()),
+                Cell::Uuid(client.id),
+                Cell::OptUuid(input.contact.map(|c| c.as_uuid())),
+                Cell::OptUuid(input.deal.map(|d| d.as_uuid())),
+                Cell::OptUuid(Some(owner.as_uuid())),
+                Cell::Text(input.kind.as_str().to_owned()),
+                Cell::Text(subject),
+                Cell::Ts(schedule.starts_at()),
+                Cell::Int(i64::from(schedule.minutes())),
+                Cell::Text(input.status.as_str().to_owned()),
+                Cell::OptTs(done_at),
+                Cell::OptText(result),
+                Cell::OptUuid(None),
+                Cell::OptUuid(None),
+                Cell::Int(1),
+                Cell::Ts(at),
+                Cell::OptTs(Some(at)),
+            ],
+            audit: vec![
+                Cell::Uuid(Uuid::now_v7()),
+                Cell::Ts(at),
+                Cell::OptUuid(by.actor.map(|u| u.as_uuid())),
+                Cell::OptUuid(by.on_behalf_of.map(|u| u.as_uuid())),
+                Cell::Text("create".to_owned()),
+                Cell::Text("activity".to_owned()),
+                Cell::OptUuid(Some(id.as_uuid())),
+                Cell::Text(changes.to_string()),
+                Cell::OptText(None),
+            ],
+            touch: done_at
+                .filter(|_| input.kind.is_contact())
+                .map(|d| (client.id, d, input.kind.is_visit())),
+        };
+        self.group_writer.write(self.db(), write).await?;
         activities::by_id(self.db(), id.as_uuid())
             .await?
             .ok_or(AppError::NotFound)

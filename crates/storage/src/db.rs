@@ -95,6 +95,9 @@ pub enum DbError {
     Conflict,
     #[error("record not found")]
     NotFound,
+    /// A background writer is gone (the process is shutting down).
+    #[error("the database writer has stopped")]
+    WriterStopped,
 }
 
 impl DbError {

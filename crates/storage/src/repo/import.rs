@@ -16,6 +16,7 @@ pub enum Cell {
     Int(i64),
     Bool(bool),
     Ts(DateTime<Utc>),
+    OptTs(Option<DateTime<Utc>>),
     OptDate(Option<NaiveDate>),
 }
 
@@ -66,6 +67,7 @@ pub async fn insert_rows_tx(tx: &mut Tx, table: &str, columns: &[&str], rows: &[
                         Cell::Int(v) => q.bind(*v),
                         Cell::Bool(v) => q.bind(*v),
                         Cell::Ts(v) => q.bind(*v),
+                        Cell::OptTs(v) => q.bind(*v),
                         Cell::OptDate(v) => q.bind(*v),
                     };
                 }
