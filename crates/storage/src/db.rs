@@ -230,6 +230,10 @@ impl Db {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("cache_size", "-65536")
+                    // Reads through a memory map share the OS page cache across the pool's
+                    // connections instead of each warming its own page cache by pread
+                    // (SQLite caps the map at its compile-time limit, 2 GB by default).
+                    .pragma("mmap_size", "17179869184")
                     .pragma("temp_store", "memory");
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
