@@ -675,7 +675,11 @@ pub fn reason_message(lang: Lang, r: &prospekt_domain::contact_plan::Reason) -> 
         ),
         (Lang::Ru, "overdue_debt") => format!("Просроченный долг {} ₽, {}", money("amount"), days_ru("days")),
         (Lang::En, "overdue_debt") => format!("Overdue debt {} RUB, {} days", p("amount"), p("days")),
-        (Lang::Ru, "deal_closing") => format!("Сделка должна закрыться {} (через {})", date_ru("date"), days_ru("days")),
+        (Lang::Ru, "deal_closing") => format!(
+            "Сделка должна закрыться {} (через {})",
+            date_ru("date"),
+            days_ru("days")
+        ),
         (Lang::En, "deal_closing") => format!("Deal due to close on {} (in {} days)", p("date"), p("days")),
         (Lang::Ru, "offer_expiring") => format!("КП действует до {} (осталось {})", date_ru("date"), days_ru("days")),
         (Lang::En, "offer_expiring") => format!("Offer valid until {} ({} days left)", p("date"), p("days")),
