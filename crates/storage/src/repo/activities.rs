@@ -89,21 +89,20 @@ pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<ActivityRow>, DbError> {
     Ok(db_run!(db, pool => sqlx::query_as::<_, ActivityRow>(sql).bind(id).fetch_optional(pool).await?))
 }
 
-pub async fn by_id_tx(tx: &mut Tx, id: Uuid) -> Result<Option<ActivityRow>, DbError> {
-    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE a.id = $1"));
-    Ok(tx_run!(tx, conn => sqlx::query_as::<_, ActivityRow>(sql).bind(id).fetch_optional(conn).await?))
-}
-
-/// Activities whose id is in `ids`, in plan order.
+/// Activities whose id is in `ids`, in plan order (one query).
 pub async fn by_ids_tx(tx: &mut Tx, ids: &[Uuid]) -> Result<Vec<ActivityRow>, DbError> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(row) = by_id_tx(tx, *id).await? {
-            out.push(row);
-        }
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    out.sort_by_key(|r| r.planned_at);
-    Ok(out)
+    let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE a.id IN ({list}) ORDER BY a.planned_at, a.id"));
+    Ok(tx_run!(tx, conn => {
+        let mut q = sqlx::query_as::<_, ActivityRow>(sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(conn).await?
+    }))
 }
 
 pub async fn insert_tx(tx: &mut Tx, a: &NewActivity<'_>, now: DateTime<Utc>) -> Result<(), DbError> {
