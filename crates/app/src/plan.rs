@@ -653,10 +653,7 @@ impl App {
         let mut month = PlanVsDone::default();
         for (status, past, n) in activities::status_counts(self.db(), user.id, month_from, month_to, at).await? {
             let status = ActivityStatus::parse(&status).unwrap_or(ActivityStatus::Planned);
-            for _ in 0..n {
-                // Representative instants: only "past or not" matters to the count.
-                month.add(status, if past { at - Duration::seconds(1) } else { at }, at);
-            }
+            month.add_many(status, past, u32::try_from(n).unwrap_or(u32::MAX));
         }
         Ok(WeekPlan {
             owner: user,

@@ -263,11 +263,17 @@ pub struct PlanVsDone {
 impl PlanVsDone {
     /// Counts one scheduled activity.
     pub fn add(&mut self, status: ActivityStatus, starts_at: DateTime<Utc>, now: DateTime<Utc>) {
-        self.planned += 1;
+        self.add_many(status, starts_at < now, 1);
+    }
+
+    /// Counts `n` activities of one status that start before now (`past`) or not, as a
+    /// grouped count from the database gives them.
+    pub fn add_many(&mut self, status: ActivityStatus, past: bool, n: u32) {
+        self.planned += n;
         match status {
-            ActivityStatus::Done => self.done += 1,
-            ActivityStatus::NotDone => self.not_done += 1,
-            ActivityStatus::Planned if starts_at < now => self.overdue += 1,
+            ActivityStatus::Done => self.done += n,
+            ActivityStatus::NotDone => self.not_done += n,
+            ActivityStatus::Planned if past => self.overdue += n,
             ActivityStatus::Planned => {}
         }
     }
@@ -427,6 +433,12 @@ mod tests {
             }
         );
         assert_eq!(p.percent_done(), 40);
+        let mut grouped = PlanVsDone::default();
+        grouped.add_many(ActivityStatus::Done, true, 2);
+        grouped.add_many(ActivityStatus::NotDone, true, 1);
+        grouped.add_many(ActivityStatus::Planned, true, 1);
+        grouped.add_many(ActivityStatus::Planned, false, 1);
+        assert_eq!(grouped, p, "grouped counts agree with one by one");
         assert_eq!(PlanVsDone::default().percent_done(), 0);
     }
 
