@@ -69,6 +69,12 @@ typed_id!(
     ProductId,
     ActivityId,
     DealId,
+    /// A commercial offer (one row per version of it).
+    OfferId,
+    /// A discount or bonus programme for a period.
+    PromotionId,
+    /// A request for the head's permission (a discount over the limit, a price below the minimum).
+    ApprovalId,
     OrderId,
     InvoiceId,
     PaymentId,

@@ -46,8 +46,12 @@ pub mod identifiers;
 pub mod ids;
 pub mod import;
 pub mod money;
+pub mod offer;
+pub mod pricing;
 pub mod role;
 pub mod search;
+pub mod vat;
+pub mod words;
 
 pub use error::FieldError;
 pub use money::Money;
