@@ -33,6 +33,9 @@ pub enum AppError {
     /// A unique value is taken (login, INN+KPP, …).
     #[error("already exists: {field}")]
     Duplicate { field: &'static str },
+    /// A service Prospekt depends on (the mail server) refused or is not configured.
+    #[error("{service} unavailable: {reason}")]
+    Unavailable { service: &'static str, reason: String },
     /// Anything else; the cause is logged, the user sees an opaque message.
     #[error("internal error: {0}")]
     Internal(String),

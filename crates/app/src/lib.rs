@@ -9,13 +9,18 @@ pub mod access;
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod clients;
 pub mod counterparties;
+pub mod deals;
 pub mod dedup;
 mod error;
 pub mod export;
 mod group_write;
 pub mod import;
+pub mod mail;
+mod offer_doc;
+pub mod offers;
 pub mod org;
 pub mod plan;
 pub mod policy;
@@ -29,10 +34,23 @@ pub use error::AppError;
 
 /// The application: the database handle and a write queue, so any number of app servers
 /// can run side by side (no state that servers would have to share).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct App {
     db: Db,
     group_writer: group_write::GroupWriter,
+    /// Outgoing mail, when an SMTP server is configured.
+    mailer: Option<mail::Mailer>,
+    /// The PDF engine, built on first use (parsing fonts takes a moment).
+    docs: std::sync::Arc<std::sync::OnceLock<prospekt_docs::DocEngine>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("db", &self.db)
+            .field("mailer", &self.mailer)
+            .finish_non_exhaustive()
+    }
 }
 
 impl App {
@@ -40,7 +58,19 @@ impl App {
         Self {
             db,
             group_writer: group_write::GroupWriter::default(),
+            mailer: None,
+            docs: Default::default(),
         }
+    }
+
+    /// Sends mail through this SMTP server.
+    pub fn with_mailer(mut self, mailer: mail::Mailer) -> Self {
+        self.mailer = Some(mailer);
+        self
+    }
+
+    pub fn mailer(&self) -> Option<&mail::Mailer> {
+        self.mailer.as_ref()
     }
 
     pub fn db(&self) -> &Db {

@@ -162,7 +162,12 @@ fn clean(text: Option<String>, field: &'static str, max: usize) -> Result<Option
 
 impl App {
     /// The user whose plan is asked for, if the actor reaches that user's records.
-    async fn plan_owner(&self, actor: &Actor, access: &Access, owner: Option<UserId>) -> Result<UserRow, AppError> {
+    pub(crate) async fn plan_owner(
+        &self,
+        actor: &Actor,
+        access: &Access,
+        owner: Option<UserId>,
+    ) -> Result<UserRow, AppError> {
         let id = owner.unwrap_or(actor.user_id);
         let user = users::by_id(self.db(), id.as_uuid()).await?.ok_or(AppError::NotFound)?;
         if id == actor.user_id || access.reaches(Some(user.id), user.department_id) {
@@ -214,7 +219,12 @@ impl App {
 
     /// The performer of a new or moved activity: the actor, or a colleague the actor may plan
     /// for (a head for the department, a director for anyone, a stand-in for the absent one).
-    async fn performer(&self, actor: &Actor, access: &Access, owner: Option<UserId>) -> Result<UserId, AppError> {
+    pub(crate) async fn performer(
+        &self,
+        actor: &Actor,
+        access: &Access,
+        owner: Option<UserId>,
+    ) -> Result<UserId, AppError> {
         let Some(id) = owner.filter(|o| *o != actor.user_id) else {
             return Ok(actor.user_id);
         };

@@ -46,6 +46,13 @@ enum Command {
         /// Mark session cookies Secure (set when served behind TLS).
         #[arg(long, env = "PROSPEKT_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// SMTP server for sending offers: smtp://host:25, smtp://user:pass@host:587?tls=required
+        /// (STARTTLS) or smtps://user:pass@host:465. Without it, offers are not e-mailed.
+        #[arg(long, env = "PROSPEKT_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// Sender of outgoing mail, e.g. "Отдел продаж <sales@example.ru>".
+        #[arg(long, env = "PROSPEKT_MAIL_FROM", default_value = "Prospekt <prospekt@localhost>")]
+        mail_from: String,
     },
     /// Apply pending schema migrations and exit.
     Migrate,
@@ -231,7 +238,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             bind,
             demo,
             secure_cookies,
-        } => serve(&cli.db, &bind, demo, secure_cookies).await,
+            smtp_url,
+            mail_from,
+        } => {
+            let mailer = match smtp_url {
+                Some(url) => Some(
+                    prospekt_app::mail::Mailer::new(&url, &mail_from)
+                        .map_err(|e| anyhow::anyhow!("--smtp-url / --mail-from: {e}"))?,
+                ),
+                None => None,
+            };
+            serve(&cli.db, &bind, demo, secure_cookies, mailer).await
+        }
         Command::Migrate => {
             let (db, url) = open(&cli.db).await?;
             let version = db.schema_version().await?;
@@ -485,7 +503,13 @@ fn print_demo_logins(report: &demo::DemoReport) {
     }
 }
 
-async fn serve(db: &str, bind: &str, with_demo: bool, secure_cookies: bool) -> anyhow::Result<()> {
+async fn serve(
+    db: &str,
+    bind: &str,
+    with_demo: bool,
+    secure_cookies: bool,
+    mailer: Option<prospekt_app::mail::Mailer>,
+) -> anyhow::Result<()> {
     let addr: SocketAddr = bind
         .parse()
         .map_err(|_| anyhow::anyhow!("invalid bind address {bind:?}: expected HOST:PORT, e.g. 127.0.0.1:8080"))?;
@@ -506,7 +530,11 @@ async fn serve(db: &str, bind: &str, with_demo: bool, secure_cookies: bool) -> a
     })?;
     let local = listener.local_addr()?;
     eprintln!("Prospekt is serving http://{local} (database {})", url.redacted());
-    let app = App::new(db.clone());
+    let mut app = App::new(db.clone());
+    if let Some(m) = mailer {
+        eprintln!("Offers are e-mailed from {}", m.from_address());
+        app = app.with_mailer(m);
+    }
     prospekt_web::serve(listener, app, secure_cookies, shutdown_signal()).await?;
     db.close().await;
     Ok(())

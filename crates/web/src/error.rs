@@ -132,6 +132,26 @@ impl ApiError {
                 e.retry_after = Some(retry_after_secs);
                 e
             }
+            AppError::Unavailable { service, reason } => {
+                tracing::warn!(service, %reason, "service unavailable");
+                let mut e = Self::new(
+                    StatusCode::BAD_GATEWAY,
+                    "mail_failed",
+                    if ru {
+                        format!("Почтовый сервер не принял письмо: {reason}")
+                    } else {
+                        format!("The mail server did not accept the message: {reason}")
+                    },
+                );
+                if reason == "not_configured" {
+                    e.code = "mail_not_configured".into();
+                    e.message = pick(
+                        "Отправка почты не настроена: укажите SMTP-сервер (--smtp-url)",
+                        "Sending e-mail is not configured: set the SMTP server (--smtp-url)",
+                    );
+                }
+                e
+            }
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 Self::new(

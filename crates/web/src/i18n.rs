@@ -10,6 +10,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The Russian or the English text, for labels that live in one template only.
+    pub fn tr(self, ru: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Ru => ru,
+            Lang::En => en,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Lang::Ru => "ru",
@@ -369,6 +377,27 @@ pub fn label(lang: Lang, value: &str) -> &str {
         "planned" => ("Запланировано", "Planned"),
         "done" => ("Выполнено", "Done"),
         "not_done" => ("Не выполнено", "Not done"),
+        "first_contact" => ("Первый контакт", "First contact"),
+        "needs_identified" => ("Потребность выявлена", "Needs identified"),
+        "offer_sent" => ("КП отправлено", "Offer sent"),
+        "negotiation" => ("Переговоры", "Negotiation"),
+        "contract" => ("Договор", "Contract"),
+        "won" => ("Выиграна", "Won"),
+        "draft" => ("Черновик", "Draft"),
+        "sent" => ("Отправлено", "Sent"),
+        "accepted" => ("Принято", "Accepted"),
+        "rejected" => ("Отклонено", "Rejected"),
+        "expired" => ("Истёк срок", "Expired"),
+        "superseded" => ("Заменено новой версией", "Superseded"),
+        "none" => ("Не требуется", "Not needed"),
+        "required" => ("Требуется согласование", "Approval required"),
+        "pending" => ("На согласовании", "Pending approval"),
+        "approved" => ("Согласовано", "Approved"),
+        "withdrawn" => ("Отозвано", "Withdrawn"),
+        "over_limit" => ("Скидка выше лимита", "Discount over the limit"),
+        "below_minimum" => ("Цена ниже минимальной", "Price below the minimum"),
+        "discount" => ("Скидка", "Discount"),
+        "bonus" => ("Бонусы", "Bonus"),
         other => return other_label(other),
     };
     match lang {
@@ -620,6 +649,109 @@ pub fn field_error_message(lang: Lang, e: &FieldError) -> String {
             "{} clients match: pick the one you mean from the suggestions",
             param("count")
         ),
+        // --- catalogue, deals, offers (issue 6)
+        (Lang::Ru, "approval_required") => {
+            "Цены требуют согласования руководителя: отправьте запрос и дождитесь решения".into()
+        }
+        (Lang::En, "approval_required") => {
+            "The prices need the head's approval: request it and wait for the decision".into()
+        }
+        (Lang::Ru, "offer_not_draft") => "Изменять можно только черновик предложения; создайте новую версию".into(),
+        (Lang::En, "offer_not_draft") => "Only a draft offer can be changed; make a new revision".into(),
+        (Lang::Ru, "offer_expired") => format!("Срок действия предложения истёк ({})", param("valid_until")),
+        (Lang::En, "offer_expired") => format!("The offer expired ({})", param("valid_until")),
+        (Lang::Ru, "offer_not_sent") => "Ответ клиента записывается только по отправленному предложению".into(),
+        (Lang::En, "offer_not_sent") => "The client's answer is recorded only for a sent offer".into(),
+        (Lang::Ru, "offer_not_revisable") => {
+            "Новую версию можно сделать из отправленного, отклонённого или просроченного предложения".into()
+        }
+        (Lang::En, "offer_not_revisable") => "A new revision is made from a sent, rejected or expired offer".into(),
+        (Lang::Ru, "not_the_latest_revision") => "Это не последняя версия предложения".into(),
+        (Lang::En, "not_the_latest_revision") => "This is not the latest revision of the offer".into(),
+        (Lang::Ru, "approval_already_pending") => "Запрос на согласование уже отправлен".into(),
+        (Lang::En, "approval_already_pending") => "An approval request is already pending".into(),
+        (Lang::Ru, "approval_not_needed") => "Цены в пределах вашего лимита: согласование не нужно".into(),
+        (Lang::En, "approval_not_needed") => "The prices are within your limit: no approval is needed".into(),
+        (Lang::Ru, "approval_decided") => "По этому запросу уже принято решение".into(),
+        (Lang::En, "approval_decided") => "This request has already been decided".into(),
+        (Lang::Ru, "required_to_reject") => "Укажите причину отказа в комментарии".into(),
+        (Lang::En, "required_to_reject") => "Give the reason for the rejection in the comment".into(),
+        (Lang::Ru, "required_when_lost") => "Укажите причину проигрыша сделки".into(),
+        (Lang::En, "required_when_lost") => "Give the reason the deal was lost".into(),
+        (Lang::Ru, "deal_must_start_open") => "Новая сделка не может быть сразу выиграна или проиграна".into(),
+        (Lang::En, "deal_must_start_open") => "A new deal cannot start as won or lost".into(),
+        (Lang::Ru, "deal_closed") => "Сделка закрыта: новое предложение по ней не создаётся".into(),
+        (Lang::En, "deal_closed") => "The deal is closed: no new offer can be made on it".into(),
+        (Lang::Ru, "unknown_product") => format!("Строка {}: такого товара нет в каталоге", param("line")),
+        (Lang::En, "unknown_product") => format!("Line {}: no such product in the catalogue", param("line")),
+        (Lang::Ru, "product_archived") => format!("Строка {}: товар {} снят с продажи", param("line"), param("sku")),
+        (Lang::En, "product_archived") => format!("Line {}: product {} is discontinued", param("line"), param("sku")),
+        (Lang::Ru, "no_price_in_column") => {
+            format!(
+                "Строка {}: у товара {} нет цены в колонке прайс-листа клиента",
+                param("line"),
+                param("sku")
+            )
+        }
+        (Lang::En, "no_price_in_column") => {
+            format!(
+                "Line {}: product {} has no price in the client's price column",
+                param("line"),
+                param("sku")
+            )
+        }
+        (Lang::Ru, "price_column_not_allowed") => {
+            "Эта колонка прайс-листа не назначена клиенту; другую колонку выбирает руководитель".into()
+        }
+        (Lang::En, "price_column_not_allowed") => {
+            "This price column is not the client's; only a head may choose another".into()
+        }
+        (Lang::Ru, "unknown_price_column") => "Такой колонки прайс-листа нет".into(),
+        (Lang::En, "unknown_price_column") => "No such price column".into(),
+        (Lang::Ru, "no_price_columns") => "В прайс-листе нет ни одной колонки цен".into(),
+        (Lang::En, "no_price_columns") => "The price list has no price columns".into(),
+        (Lang::Ru, "quantity_not_positive") => format!("Строка {}: количество должно быть больше нуля", param("line")),
+        (Lang::En, "quantity_not_positive") => format!("Line {}: the quantity must be above zero", param("line")),
+        (Lang::Ru, "invalid_quantity") => {
+            format!(
+                "Строка {}: количество — число с не более чем тремя знаками после запятой",
+                param("line")
+            )
+        }
+        (Lang::En, "invalid_quantity") => {
+            format!(
+                "Line {}: the quantity is a number with at most three decimals",
+                param("line")
+            )
+        }
+        (Lang::Ru, "invalid_discount") => {
+            "Скидка — процент от 0 до 100 с не более чем двумя знаками после запятой".into()
+        }
+        (Lang::En, "invalid_discount") => "A discount is a percentage from 0 to 100 with at most two decimals".into(),
+        (Lang::Ru, "invalid_vat_category") => "Ставка НДС товара: standard, reduced, zero или none".into(),
+        (Lang::En, "invalid_vat_category") => "The product's VAT category: standard, reduced, zero or none".into(),
+        (Lang::Ru, "invalid_vat_rate") => "Ставка НДС: целое число процентов или «none»".into(),
+        (Lang::En, "invalid_vat_rate") => "A VAT rate is a whole percentage or \"none\"".into(),
+        (Lang::Ru, "duplicate_vat_period") => "Две ставки одной категории начинаются в один день".into(),
+        (Lang::En, "duplicate_vat_period") => "Two rates of one category start on the same day".into(),
+        (Lang::Ru, "missing_vat_category") => "Для каждой категории НДС нужна хотя бы одна ставка".into(),
+        (Lang::En, "missing_vat_category") => "Every VAT category needs at least one rate".into(),
+        (Lang::Ru, "period_reversed") => "Дата окончания раньше даты начала".into(),
+        (Lang::En, "period_reversed") => "The end date is before the start date".into(),
+        (Lang::Ru, "in_the_past") => format!("Поле «{}»: дата уже прошла", e.field),
+        (Lang::En, "in_the_past") => format!("Field \"{}\": the date has passed", e.field),
+        (Lang::Ru, "too_far") => format!("Поле «{}»: не дальше чем на год вперёд", e.field),
+        (Lang::En, "too_far") => format!("Field \"{}\": at most a year ahead", e.field),
+        (Lang::Ru, "too_many") => format!("Слишком много строк: не больше {}", param("max")),
+        (Lang::En, "too_many") => format!("Too many lines: at most {}", param("max")),
+        (Lang::Ru, "invalid_promotion_kind") => "Вид акции: discount (скидка) или bonus (бонусы)".into(),
+        (Lang::En, "invalid_promotion_kind") => "Promotion kind: discount or bonus".into(),
+        (Lang::Ru, "invalid_offer_status") => "Неизвестный статус предложения".into(),
+        (Lang::En, "invalid_offer_status") => "Unknown offer status".into(),
+        (Lang::Ru, "invalid_vat_mode") => "НДС: included (в том числе) или on_top (сверху)".into(),
+        (Lang::En, "invalid_vat_mode") => "VAT mode: included or on_top".into(),
+        (Lang::Ru, "invalid_rounding") => "Округление: per_line или per_document".into(),
+        (Lang::En, "invalid_rounding") => "Rounding: per_line or per_document".into(),
         (Lang::Ru, _) => format!("Поле «{}»: недопустимое значение ({})", e.field, e.code),
         (Lang::En, _) => format!("Field \"{}\": invalid value ({})", e.field, e.code),
     }

@@ -54,8 +54,9 @@ pub static PRODUCTS: BulkTable = BulkTable::new(
         "name",
         "group_name",
         "unit",
-        "vat_rate",
+        "vat_category",
         "cost_price",
+        "search_key",
         "created_at",
     ],
 );
@@ -154,6 +155,8 @@ pub static DEALS: BulkTable = BulkTable::new(
         "lost_reason",
         "created_at",
         "updated_at",
+        "stage_changed_at",
+        "closed_at",
     ],
 );
 pub static ORDERS: BulkTable = BulkTable::new(
@@ -258,7 +261,7 @@ const WHOLESALE: usize = 1;
 const LARGE_WHOLESALE: usize = 2;
 const VIP: usize = 3;
 
-/// VAT of a product, as stored in `products.vat_rate`.
+/// VAT of a product; its category is stored in `products.vat_category`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Vat {
     R22,
@@ -270,9 +273,9 @@ pub enum Vat {
 impl Vat {
     fn code(self) -> &'static str {
         match self {
-            Vat::R22 => "22",
-            Vat::R10 => "10",
-            Vat::R0 => "0",
+            Vat::R22 => "standard",
+            Vat::R10 => "reduced",
+            Vat::R0 => "zero",
             Vat::None => "none",
         }
     }
@@ -664,14 +667,17 @@ pub fn reference_data(
             prices[0][c] = (div_round(current * 100, 1070) / 10 * 10).max(10);
         }
         let id = uuid_at(&mut rng, founded);
+        let sku = format!("{}-{:05}", group.sku, sku_seq[g]);
+        let key = prospekt_domain::counterparty::search_key(&[&sku, &name]);
         products_b.push_row([
             Val::Uuid(id),
-            Val::Text(format!("{}-{:05}", group.sku, sku_seq[g])),
+            Val::Text(sku),
             Val::Text(name),
             Val::Str(group.name),
             Val::Str(line.unit),
             Val::Str(vat.code()),
             Val::Int(cost),
+            Val::Text(key),
             Val::Ts(founded),
         ]);
         for (version, valid_from) in [(0, price_start), (1, price_change)] {
@@ -1374,6 +1380,8 @@ impl Gen<'_> {
                 lost_reason.map_or(Val::Null, Val::Str),
                 Val::Ts(created),
                 Val::Ts(updated),
+                Val::Ts(updated),
+                if closed { Val::Ts(updated) } else { Val::Null },
             ]);
         }
     }

@@ -16,6 +16,7 @@
 //! indexes and foreign-key checks deferred to the end. On 2 cores generation and the
 //! database engine overlap.
 
+mod commerce;
 mod generate;
 mod ident;
 mod words;
@@ -258,6 +259,9 @@ pub async fn generate(
 
     report.rows = writer.rows_written();
     writer.finish(progress).await.context("finishing the demo load")?;
+    commerce::seed(db, prospekt_domain::activity::company_date(Utc::now()))
+        .await
+        .context("demo settings and promotions")?;
 
     let count = |t: &str| counts.get(t).copied().unwrap_or(0);
     report.counterparties = count("counterparties");
@@ -533,9 +537,9 @@ mod tests {
         let bad_vat = verify::query_i64(
             db,
             "SELECT COUNT(*) FROM invoice_lines l JOIN products p ON p.id = l.product_id WHERE \
-             (p.vat_rate IN ('0', 'none') AND l.vat_amount <> 0) OR \
-             (p.vat_rate = '22' AND ABS(l.vat_amount * 122 - l.amount * 22) > 61) OR \
-             (p.vat_rate = '10' AND ABS(l.vat_amount * 110 - l.amount * 10) > 55)",
+             (p.vat_category IN ('zero', 'none') AND l.vat_amount <> 0) OR \
+             (p.vat_category = 'standard' AND ABS(l.vat_amount * 122 - l.amount * 22) > 61) OR \
+             (p.vat_category = 'reduced' AND ABS(l.vat_amount * 110 - l.amount * 10) > 55)",
         )
         .await
         .expect("vat");

@@ -463,11 +463,13 @@ pub async fn duplicate_groups(
 }
 
 /// Tables whose rows belong to a counterparty and follow it in a merge.
-pub const CHILD_TABLES: [&str; 7] = [
+pub const CHILD_TABLES: [&str; 9] = [
     "contacts",
     "bank_accounts",
     "activities",
     "deals",
+    "offers",
+    "approvals",
     "orders",
     "invoices",
     "payments",

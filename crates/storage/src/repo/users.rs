@@ -138,3 +138,24 @@ pub async fn update_tx(
     });
     if n == 0 { Err(DbError::Conflict) } else { Ok(()) }
 }
+
+/// A user's own discount limit in basis points (`None`: no such user).
+pub async fn discount_limit(db: &Db, id: Uuid) -> Result<Option<i32>, DbError> {
+    let sql = "SELECT discount_limit FROM users WHERE id = $1";
+    Ok(db_run!(db, pool => sqlx::query_scalar::<_, i32>(sql).bind(id).fetch_optional(pool).await?))
+}
+
+pub async fn set_discount_limit_tx(tx: &mut Tx, id: Uuid, basis_points: i32) -> Result<(), DbError> {
+    tx_run!(tx, conn => {
+        sqlx::query("UPDATE users SET discount_limit = $1 WHERE id = $2").bind(basis_points).bind(id).execute(conn).await?;
+    });
+    Ok(())
+}
+
+/// Sets the discount limit of every user with `role` (demo data).
+pub async fn set_discount_limit_of_role_tx(tx: &mut Tx, role: &str, basis_points: i32) -> Result<u64, DbError> {
+    Ok(
+        tx_run!(tx, conn => sqlx::query("UPDATE users SET discount_limit = $1 WHERE role = $2")
+        .bind(basis_points).bind(role).execute(conn).await?.rows_affected()),
+    )
+}

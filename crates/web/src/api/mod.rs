@@ -3,10 +3,13 @@
 
 pub mod absences;
 pub mod audit;
+pub mod catalog;
 pub mod counterparties;
+pub mod deals;
 pub mod dedup;
 pub mod json;
 pub mod me;
+pub mod offers;
 pub mod org;
 pub mod plan;
 pub mod search;
@@ -64,6 +67,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(search::router())
         .merge(plan::router())
+        .merge(catalog::router())
+        .merge(deals::router())
+        .merge(offers::router())
 }
 
 /// For PATCH bodies: distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).

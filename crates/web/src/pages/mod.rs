@@ -38,6 +38,7 @@ macro_rules! page {
 }
 
 mod clients;
+mod deals;
 mod plan;
 mod search;
 mod security;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(security::router())
         .merge(clients::router())
         .merge(plan::router())
+        .merge(deals::router())
         .merge(search::router())
         .route("/", get(home))
         .route("/login", get(login_form).post(login_submit))
@@ -66,9 +68,7 @@ fn nav_pending(lang: Lang) -> Vec<(&'static str, &'static str)> {
     vec![
         ("work", l("C3 · Кампании", "C3 · Campaigns")),
         ("work", l("C4 · Мероприятия", "C4 · Events")),
-        ("sales", l("C6 · Сделки и КП", "C6 · Deals and offers")),
         ("sales", l("C7 · Договоры", "C7 · Contracts")),
-        ("sales", l("C9 · Прайс-лист и скидки", "C9 · Prices and discounts")),
         ("sales", l("C10 · Заказы", "C10 · Orders")),
         ("money", l("C11 · Дебиторка", "C11 · Receivables")),
         ("money", l("C12 · Претензии", "C12 · Claims")),

@@ -476,8 +476,10 @@ struct CardData {
     owners: Vec<(String, String)>,
     territories: Vec<(String, String)>,
     decision_roles: Vec<(&'static str, &'static str)>,
-    /// (capability, label) of sections that will hold the client's deals, orders, …
+    /// (capability, label) of sections that will hold the client's orders, …
     slots: Vec<(&'static str, &'static str)>,
+    /// The client's deals: (id, title, stage label, amount, expected close, stage).
+    deals: Vec<(String, String, String, String, String, String)>,
     l: Labels,
     /// The activity timeline, newest first, and the cursor of the next (older) page.
     acts: Vec<ActivityView>,
@@ -688,6 +690,32 @@ pub(super) async fn render(state: &AppState, u: &PageUser, id: CounterpartyId, s
                 .map(|r| format!("{}_{}", r.planned_at.timestamp_micros(), r.id))
         })
         .flatten();
+    let deals = state
+        .app
+        .deals(
+            &u.actor,
+            prospekt_app::deals::DealFilter {
+                counterparty: Some(id.as_uuid()),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| {
+            (
+                d.id.to_string(),
+                d.title,
+                lang.label(&d.stage).to_owned(),
+                Money::from_kopecks(d.amount).format_ru(),
+                d.expected_close
+                    .map(|c| c.format("%d.%m.%Y").to_string())
+                    .unwrap_or_default(),
+                d.stage,
+            )
+        })
+        .collect();
     let now = chrono::Utc::now();
     let acts: Vec<ActivityView> = timeline.into_iter().map(|r| ActivityView::new(lang, r, now)).collect();
     let can_edit = prospekt_app::policy::may_edit_clients(u.actor.role) && c.merged_into.is_none();
@@ -878,8 +906,8 @@ pub(super) async fn render(state: &AppState, u: &PageUser, id: CounterpartyId, s
                 .iter()
                 .map(|r| (r.as_str(), lang.label(r.as_str())))
                 .collect(),
+            deals,
             slots: vec![
-                ("C6", ru(lang, "Сделки и КП", "Deals and offers")),
                 ("C10", ru(lang, "Заказы", "Orders")),
                 ("C11", ru(lang, "Дебиторка", "Receivables")),
                 ("C12", ru(lang, "Претензии", "Claims")),
