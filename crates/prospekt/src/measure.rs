@@ -82,6 +82,7 @@ pub async fn run(db: &str, reads: u32, logins: u32) -> anyhow::Result<()> {
         pct(&guarded, 0.5) - pct(&plain, 0.5)
     );
     plan(&app, &db, reads.clamp(20, 500)).await?;
+    offers(&app, &db, reads.clamp(20, 500)).await?;
     db.close().await;
     Ok(())
 }
@@ -132,6 +133,172 @@ async fn plan(app: &App, db: &Db, n: u32) -> anyhow::Result<()> {
         pct(&near, 0.99),
         pct(&ranked, 0.5),
         pct(&ranked, 0.99)
+    );
+    Ok(())
+}
+
+/// The deal board of the manager with the most open deals; pricing a 200-line offer in the
+/// domain; and building a 200-line offer through the app and rendering its PDF.
+async fn offers(app: &App, db: &Db, n: u32) -> anyhow::Result<()> {
+    use prospekt_app::offers::{OfferInput, OfferLineInput};
+    use prospekt_domain::counterparty::{LifecycleStatus, Tier};
+    use prospekt_domain::ids::{DealId, ProductId, UserId};
+    use prospekt_domain::money::Money;
+    use prospekt_domain::pricing::{ClientSegment, Discount, LineInput, PricingInput, Quantity, Rounding, VatMode};
+    use prospekt_domain::vat::VatCategory;
+
+    let Some((owner, open)) = prospekt_storage::repo::deals::busiest_owner(db).await? else {
+        println!("deals: no open deals (demo data?), skipped");
+        return Ok(());
+    };
+    let login = prospekt_storage::repo::users::by_id(db, owner)
+        .await?
+        .context("owner not found")?
+        .login;
+    let actor = app.console_actor(&login).await?;
+    let mut board = Vec::with_capacity(n as usize);
+    let mut shown = 0;
+    for _ in 0..n {
+        let t = Instant::now();
+        shown = app
+            .deal_board(&actor, None)
+            .await?
+            .iter()
+            .map(|c| c.deals.len())
+            .sum::<usize>();
+        board.push(t.elapsed());
+    }
+    board.sort();
+    println!(
+        "deal board of {login} ({open} open deals, {shown} cards with the last 30 days' closed): p50 {:.2} ms, p99 {:.2} ms",
+        pct(&board, 0.5),
+        pct(&board, 0.99)
+    );
+
+    // 200 catalogue lines at the first price column, with the promotions running today.
+    let (products, _) = app.products(&actor, None, None, false, 200, 0).await?;
+    let columns = app.price_columns(&actor).await?;
+    let Some(column) = columns.first() else {
+        println!("offers: no price columns, skipped");
+        return Ok(());
+    };
+    let today = prospekt_app::catalog::company_today();
+    let schedule = app.vat_schedule().await?;
+    let promotions: Vec<_> = app
+        .promotions(&actor, Some(today))
+        .await?
+        .iter()
+        .map(prospekt_app::catalog::promotion_of)
+        .collect::<Result<_, _>>()?;
+    let lines: Vec<LineInput> = products
+        .iter()
+        .enumerate()
+        .map(|(i, p)| LineInput {
+            product: ProductId::from_uuid(p.product.id),
+            group: p.product.group_name.clone(),
+            quantity: Quantity::from_thousandths(1_000 * (1 + i as i64 % 50)).expect("quantity"),
+            list_price: Money::from_kopecks(
+                p.prices
+                    .iter()
+                    .find(|(c, _)| *c == column.id)
+                    .map_or(100_00, |(_, v)| *v),
+            ),
+            min_price: None,
+            vat: schedule.rate(
+                VatCategory::parse(&p.product.vat_category).unwrap_or(VatCategory::Standard),
+                today,
+            ),
+            manual_discount: Discount::from_basis_points((i as u32 % 8) * 100).expect("discount"),
+        })
+        .collect();
+    let input = PricingInput {
+        date: today,
+        vat_mode: VatMode::Included,
+        rounding: Rounding::PerLine,
+        client: ClientSegment {
+            tier: Tier::Key,
+            status: LifecycleStatus::KeyClient,
+        },
+        manager_limit: Discount::from_basis_points(500).expect("limit"),
+        lines: &lines,
+        promotions: &promotions,
+    };
+    let mut pricing = Vec::with_capacity(1000);
+    for _ in 0..1000 {
+        let t = Instant::now();
+        let doc = prospekt_domain::pricing::price(&input)?;
+        pricing.push(t.elapsed());
+        std::hint::black_box(doc);
+    }
+    pricing.sort();
+    println!(
+        "pricing a {}-line offer with {} promotions in the domain (1000 runs): p50 {:.3} ms, p99 {:.3} ms",
+        lines.len(),
+        promotions.len(),
+        pct(&pricing, 0.5),
+        pct(&pricing, 0.99)
+    );
+
+    // Through the app: build (price + store) and render, on one of the manager's open deals.
+    let deals = app
+        .deals(
+            &actor,
+            prospekt_app::deals::DealFilter {
+                owner: Some(owner),
+                open_only: true,
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let Some(deal) = deals.first() else {
+        return Ok(());
+    };
+    let offer_input = OfferInput {
+        lines: products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| OfferLineInput {
+                product: ProductId::from_uuid(p.product.id),
+                quantity: Quantity::from_thousandths(1_000 * (1 + i as i64 % 50)).expect("quantity"),
+                discount: Discount::ZERO,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let runs = (n / 10).clamp(5, 20);
+    let (mut build, mut render, mut both) = (Vec::new(), Vec::new(), Vec::new());
+    let mut size = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let view = app
+            .create_offer(&actor, DealId::from_uuid(deal.id), offer_input.clone())
+            .await?;
+        let built = t.elapsed();
+        let t = Instant::now();
+        let (_, pdf) = app
+            .offer_pdf(&actor, prospekt_domain::ids::OfferId::from_uuid(view.offer.id))
+            .await?;
+        let rendered = t.elapsed();
+        size = pdf.len();
+        build.push(built);
+        render.push(rendered);
+        both.push(built + rendered);
+    }
+    let _ = UserId::from_uuid(owner);
+    build.sort();
+    render.sort();
+    both.sort();
+    println!(
+        "offer of {} lines ({runs} runs; PDF {} KiB): build (price + store) p50 {:.1} ms, p99 {:.1} ms; PDF render p50 {:.1} ms, p99 {:.1} ms; together p50 {:.1} ms, max {:.1} ms",
+        offer_input.lines.len(),
+        size / 1024,
+        pct(&build, 0.5),
+        pct(&build, 0.99),
+        pct(&render, 0.5),
+        pct(&render, 0.99),
+        pct(&both, 0.5),
+        pct(&both, 1.0)
     );
     Ok(())
 }

@@ -210,3 +210,10 @@ pub async fn stage_history(db: &Db, deal: Uuid) -> Result<Vec<StageChangeRow>, D
                WHERE h.deal_id = $1 ORDER BY h.changed_at, h.id";
     Ok(db_run!(db, pool => sqlx::query_as::<_, StageChangeRow>(sql).bind(deal).fetch_all(pool).await?))
 }
+
+/// The user with the most open deals and how many (for benchmark reports).
+pub async fn busiest_owner(db: &Db) -> Result<Option<(Uuid, i64)>, DbError> {
+    let sql = "SELECT owner_id, COUNT(*) AS n FROM deals WHERE owner_id IS NOT NULL AND stage NOT IN ('won', 'lost') \
+               GROUP BY owner_id ORDER BY n DESC LIMIT 1";
+    Ok(db_run!(db, pool => sqlx::query_as::<_, (Uuid, i64)>(sql).fetch_optional(pool).await?))
+}

@@ -75,6 +75,11 @@ impl PriorityView {
 
 struct HomeData {
     ui: ActivityUi,
+    /// Requests for the head's approval waiting for this user (heads, the commercial director)
+    /// or the user's own requests still waiting (everyone else).
+    approvals: usize,
+    /// The user decides approval requests.
+    approver: bool,
     /// The user plans calls and visits (the plan's sections are shown).
     has_plan: bool,
     today_label: String,
@@ -167,6 +172,16 @@ pub(in crate::pages) async fn render(state: &AppState, u: &PageUser, error: Opti
         week = Some(PvdView::new(lang, plan.week));
         priorities = whom.into_iter().map(|p| PriorityView::new(lang, p)).collect();
     }
+    let approvals = state
+        .app
+        .pending_approvals(&u.actor)
+        .await
+        .map(|a| a.len())
+        .unwrap_or(0);
+    let approver = matches!(
+        u.actor.role,
+        prospekt_domain::Role::HeadOfDepartment | prospekt_domain::Role::CommercialDirector
+    );
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -175,6 +190,8 @@ pub(in crate::pages) async fn render(state: &AppState, u: &PageUser, error: Opti
     let page = HomePage {
         shell: Shell::new(u, "home"),
         x: HomeData {
+            approvals,
+            approver,
             ui: ActivityUi::new(lang, "/".to_owned(), error).shown(
                 today_acts
                     .iter()
