@@ -106,6 +106,12 @@ const ENDPOINTS: &[Endpoint] = &[
         auth: Auth::Kam,
         post: None,
     },
+    // The deal board (C6): the key account manager's open deals by stage.
+    Endpoint {
+        path: "/api/v1/deals/board",
+        auth: Auth::Kam,
+        post: None,
+    },
     Endpoint {
         path: "/api/v1/activities",
         auth: Auth::Kam,

@@ -659,9 +659,9 @@ impl App {
     /// Sets a user's discount limit: the head for the department, the commercial director or
     /// the administrator for anyone.
     pub async fn set_discount_limit(&self, actor: &Actor, user: UserId, limit: Discount) -> Result<(), AppError> {
-        let target = users::by_id(self.db(), user.as_uuid())
-            .await?
-            .ok_or(AppError::NotFound)?;
+        // A user outside the actor's directory is not found (like everywhere else), so the
+        // answer does not tell whether the id exists.
+        let target = self.user(actor, user).await?;
         let may = match actor.role {
             Role::CommercialDirector | Role::Administrator => true,
             Role::HeadOfDepartment => {

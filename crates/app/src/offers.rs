@@ -175,12 +175,15 @@ impl App {
 
     /// Prices lines for a client on a day: the client's price column (or another one, for
     /// heads and directors), today's VAT rates, the promotions running, the actor's limit.
+    /// `kept`: the column the offer is already priced at (re-pricing a draft, revising), which
+    /// stays allowed: it was the client's default or a head's choice when the offer was made.
     async fn price_offer(
         &self,
         actor: &Actor,
         client: &CounterpartyRow,
         input: &OfferInput,
         date: NaiveDate,
+        kept: Option<Uuid>,
     ) -> Result<(Pricing, Vec<PricedProductRow>), AppError> {
         if input.lines.is_empty() {
             return Err(FieldError::new("lines", "required").into());
@@ -191,7 +194,7 @@ impl App {
                 .into());
         }
         let column = match input.price_column.map(|c| c.as_uuid()) {
-            Some(c) if Some(c) != client.price_column_id => {
+            Some(c) if Some(c) != client.price_column_id && Some(c) != kept => {
                 if !matches!(actor.role, Role::HeadOfDepartment | Role::CommercialDirector) {
                     return Err(FieldError::new("price_column_id", "price_column_not_allowed").into());
                 }
@@ -360,7 +363,7 @@ impl App {
             today,
         )?;
         let intro = Self::intro_text(input.intro.clone(), &client)?;
-        let (pricing, _) = self.price_offer(actor, &client, &input, today).await?;
+        let (pricing, _) = self.price_offer(actor, &client, &input, today, None).await?;
         let approval = approval_after_pricing(pricing.priced.needs_approval());
         let access = self.access(actor).await?;
         let by = By {
@@ -421,7 +424,9 @@ impl App {
         if input.price_column.is_none() {
             input.price_column = current.price_column_id.map(PriceColumnId::from_uuid);
         }
-        let (pricing, _) = self.price_offer(actor, &client, &input, today).await?;
+        let (pricing, _) = self
+            .price_offer(actor, &client, &input, today, current.price_column_id)
+            .await?;
         let approval = approval_after_pricing(pricing.priced.needs_approval());
         let at = now();
         let mut tx = self.db().begin().await?;
@@ -934,7 +939,9 @@ impl App {
         };
         let today = company_today();
         let valid_until = today + Duration::days(DEFAULT_VALIDITY_DAYS);
-        let (pricing, _) = self.price_offer(actor, &client, &input, today).await?;
+        let (pricing, _) = self
+            .price_offer(actor, &client, &input, today, current.price_column_id)
+            .await?;
         let approval = approval_after_pricing(pricing.priced.needs_approval());
         let new_id = OfferId::new();
         let at = now();

@@ -201,7 +201,7 @@ async fn offers(app: &App, db: &Db, n: u32) -> anyhow::Result<()> {
                 p.prices
                     .iter()
                     .find(|(c, _)| *c == column.id)
-                    .map_or(100_00, |(_, v)| *v),
+                    .map_or(10_000, |(_, v)| *v),
             ),
             min_price: None,
             vat: schedule.rate(

@@ -755,3 +755,115 @@ async fn a_manager_plans_a_visit_on_the_card_marks_it_done_on_the_week_plan_and_
     let _ = wd.quit().await;
     result.expect("browser flow");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_builds_an_offer_over_the_limit_the_head_approves_it_and_the_manager_sends_it() {
+    let Some((_driver, wd)) = start_browser().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    let f = app.departments().await;
+    let olga = app.user("olga", "manager", Some(f.department_a)).await;
+    app.user("boss", "head_of_department", Some(f.department_a)).await;
+    let client = app
+        .counterparty("Стройресурс", Some(olga.id), Some(f.department_a))
+        .await;
+    let wholesale = app.price_column("wholesale", "Опт", 1).await;
+    app.client_price_column(client, wholesale).await;
+    app.product(
+        helpers::ProductSeed::standard("PCK-00001", "Плёнка воздушно-пузырчатая 1,2 м", "Упаковка"),
+        &[(wholesale, 100_000)],
+    )
+    .await;
+
+    let result: WebDriverResult<()> = async {
+        wd.goto(app.url("/lang/ru")).await?;
+        sign_in(&wd, &app, "olga").await?;
+
+        // A deal on the client's card.
+        wd.goto(app.url(&format!("/clients/{client}"))).await?;
+        let form = wd.query(By::Css("[data-testid=new-deal-form]")).first().await?;
+        form.find(By::Css("[data-testid=deal-title-input]"))
+            .await?
+            .send_keys("Поставка плёнки на 2027 год")
+            .await?;
+        form.find(By::Css("[data-testid=create-deal]")).await?.click().await?;
+        wd.query(By::Css("[data-testid=deal-title]")).first().await?;
+
+        // An offer of 10 rolls at 12 % off: over the manager's 5 % limit.
+        let form = wd.query(By::Css("[data-testid=new-offer-form]")).first().await?;
+        let sku = form.find(By::Css("[data-testid=line-sku]")).await?;
+        sku.send_keys("PCK-00001").await?;
+        let qty = form.find(By::Css("[data-testid=line-qty]")).await?;
+        qty.clear().await?;
+        qty.send_keys("10").await?;
+        form.find(By::Css("[data-testid=line-disc]"))
+            .await?
+            .send_keys("12")
+            .await?;
+        form.find(By::Css("[data-testid=create-offer]")).await?.click().await?;
+        let approval = wd
+            .query(By::Css("[data-testid=offer-approval][data-approval=required]"))
+            .first()
+            .await?;
+        assert!(approval.text().await?.contains("согласован"));
+        let lines = wd.find(By::Css("[data-testid=offer-lines]")).await?.text().await?;
+        // 1 000,00 − 12 % = 880,00 a roll; 10 rolls = 8 800,00 with VAT.
+        assert!(lines.contains("880,00") && lines.contains("8 800,00"), "{lines}");
+        let reasons = wd.find(By::Css("[data-testid=approval-reasons]")).await?.text().await?;
+        assert!(reasons.contains("12 %") && reasons.contains("5 %"), "{reasons}");
+        // Sending is not offered until the head approves.
+        assert!(wd.find_all(By::Css("[data-testid=mark-sent]")).await?.is_empty());
+        wd.find(By::Css("[data-testid=approval-reason]"))
+            .await?
+            .send_keys("Годовой объём, конкурент даёт 10 %")
+            .await?;
+        wd.find(By::Css("[data-testid=request-approval]"))
+            .await?
+            .click()
+            .await?;
+        wd.query(By::Css("[data-testid=offer-approval][data-approval=pending]"))
+            .first()
+            .await?;
+        let offer_url = wd.current_url().await?;
+
+        // The head approves it from the queue.
+        sign_out(&wd).await?;
+        sign_in(&wd, &app, "boss").await?;
+        wd.find(By::Css("[data-testid=nav-approvals]")).await?.click().await?;
+        let item = wd.query(By::Css("[data-testid=approval-item]")).first().await?;
+        let text = item.text().await?;
+        assert!(text.contains("Стройресурс") && text.contains("Годовой объём"), "{text}");
+        item.find(By::Css("[data-testid=approval-comment]"))
+            .await?
+            .send_keys("Согласовано на год")
+            .await?;
+        item.find(By::Css("[data-testid=approve]")).await?.click().await?;
+        wd.query(By::Css("[data-testid=no-approvals]")).first().await?;
+
+        // The manager sends it now.
+        sign_out(&wd).await?;
+        sign_in(&wd, &app, "olga").await?;
+        wd.goto(offer_url.as_str()).await?;
+        wd.query(By::Css("[data-testid=offer-approval][data-approval=approved]"))
+            .first()
+            .await?;
+        wd.find(By::Css("[data-testid=mark-sent]")).await?.click().await?;
+        let status = wd
+            .query(By::Css("[data-testid=offer-status][data-status=sent]"))
+            .first()
+            .await?;
+        assert!(status.text().await?.contains("Отправлено"));
+        // The deal moved to "offer sent".
+        wd.find(By::LinkText("Поставка плёнки на 2027 год"))
+            .await?
+            .click()
+            .await?;
+        let stage = wd.query(By::Css("[data-testid=deal-stage]")).first().await?;
+        assert!(stage.text().await?.contains("КП отправлено"));
+        Ok(())
+    }
+    .await;
+    let _ = wd.quit().await;
+    result.expect("browser flow");
+}

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Fixture, TestApp};
+use crate::helpers::{Fixture, ProductSeed, TestApp};
 
 crate::on_both_databases!(every_route_answers_every_role_as_the_matrix_says);
 
@@ -33,7 +33,7 @@ const ROLES: [&str; 8] = [
 
 /// Routes without an id in the path that still act on a record, user or department of the
 /// actor's own department or of another one (named in the body or the query).
-const TARGETED: [&str; 8] = [
+const TARGETED: [&str; 10] = [
     "POST /api/v1/absences",
     "POST /api/v1/activities",
     "GET /api/v1/activities",
@@ -42,6 +42,8 @@ const TARGETED: [&str; 8] = [
     "GET /api/v1/plan/priorities",
     "GET /api/v1/contact-rules",
     "PUT /api/v1/contact-rules",
+    "POST /api/v1/deals",
+    "GET /api/v1/deals/board",
 ];
 
 /// The expected status for a route, role and target. Every route of the API must be here.
@@ -263,6 +265,103 @@ fn expected(route: &str, role: &str, t: Target) -> u16 {
                 403
             }
         }
+        // The catalogue (crates/app/src/catalog.rs): everyone reads it; the commercial director
+        // and the administrator change it. Catalogue records belong to no department.
+        "GET /api/v1/price-columns"
+        | "GET /api/v1/products"
+        | "GET /api/v1/products/{id}"
+        | "GET /api/v1/vat-rates"
+        | "GET /api/v1/promotions"
+        | "GET /api/v1/promotions/{id}" => 200,
+        "POST /api/v1/price-columns" | "POST /api/v1/products" | "POST /api/v1/promotions" => {
+            if matches!(role, "commercial_director" | "administrator") {
+                201
+            } else {
+                403
+            }
+        }
+        "PATCH /api/v1/price-columns/{id}"
+        | "PUT /api/v1/products/{id}"
+        | "POST /api/v1/products/{id}/prices"
+        | "PUT /api/v1/vat-rates"
+        | "PUT /api/v1/promotions/{id}" => {
+            if matches!(role, "commercial_director" | "administrator") {
+                200
+            } else {
+                403
+            }
+        }
+        // A user's discount limit: the head for the department, the commercial director and the
+        // administrator for anyone; a user outside the actor's directory is not found.
+        "PUT /api/v1/users/{id}/discount-limit" => {
+            let sets = matches!(role, "commercial_director" | "administrator") || (role == "head_of_department" && own);
+            match (own || all_seeing, sets) {
+                (false, _) => 404,
+                (true, true) => 200,
+                (true, false) => 403,
+            }
+        }
+        // Deals and offers (crates/app/src/deals.rs, offers.rs) are reached through the client;
+        // roles that edit clients change them.
+        "GET /api/v1/deals" | "GET /api/v1/approvals" | "GET /api/v1/settings/company" => 200,
+        // Whose board: a manager of the actor's department or of another one (like the plan).
+        "GET /api/v1/deals/board" => {
+            if all_seeing || (own && matches!(role, "head_of_department" | "sales_support")) {
+                200
+            } else {
+                404
+            }
+        }
+        "GET /api/v1/deals/{id}"
+        | "GET /api/v1/deals/{id}/history"
+        | "GET /api/v1/offers/{id}"
+        | "GET /api/v1/offers/{id}/pdf" => {
+            if own || all_seeing {
+                200
+            } else {
+                404
+            }
+        }
+        "POST /api/v1/deals"
+        | "PATCH /api/v1/deals/{id}"
+        | "POST /api/v1/deals/{id}/offers"
+        | "PUT /api/v1/offers/{id}"
+        | "POST /api/v1/offers/{id}/approval"
+        | "POST /api/v1/offers/{id}/send"
+        | "POST /api/v1/offers/{id}/decision"
+        | "POST /api/v1/offers/{id}/revisions" => {
+            let editor = matches!(
+                role,
+                "manager" | "key_account_manager" | "head_of_department" | "commercial_director"
+            );
+            let created = matches!(
+                route,
+                "POST /api/v1/deals" | "POST /api/v1/deals/{id}/offers" | "POST /api/v1/offers/{id}/revisions"
+            );
+            match (own || all_seeing, editor) {
+                (false, _) => 404,
+                (true, true) if created => 201,
+                (true, true) => 200,
+                (true, false) => 403,
+            }
+        }
+        // Decided by the head of the client's department or the commercial director; the request
+        // here is a colleague's (own department) or the other department's manager's.
+        "POST /api/v1/approvals/{id}/decision" => {
+            let decides = role == "commercial_director" || (role == "head_of_department" && own);
+            match (own || all_seeing, decides) {
+                (false, _) => 404,
+                (true, true) => 200,
+                (true, false) => 403,
+            }
+        }
+        "PUT /api/v1/settings/company" => {
+            if matches!(role, "administrator" | "commercial_director") {
+                200
+            } else {
+                403
+            }
+        }
         other => panic!("route {other} is missing from the authorization matrix: add its expected statuses"),
     }
 }
@@ -296,6 +395,9 @@ struct World {
     other_manager: Uuid,
     other_manager_token_id: Uuid,
     territory: Uuid,
+    /// A price column and a product priced in it (1 000.00), for deals and offers.
+    column: Uuid,
+    product: Uuid,
     seq: u32,
 }
 
@@ -332,6 +434,90 @@ async fn activity_for(app: &TestApp, owner: Uuid, department: Uuid, seq: u32) ->
     id
 }
 
+/// A product of its own for a route that changes it.
+async fn product_for(app: &TestApp, w: &World, seq: u32) -> Uuid {
+    let (sku, name) = (format!("SKU-{seq}"), format!("Товар {seq}"));
+    app.product(ProductSeed::standard(&sku, &name, "Матрица"), &[(w.column, 100_000)])
+        .await
+}
+
+/// A 5 % promotion on a group no offer here uses.
+async fn promotion(app: &TestApp, seq: u32) -> Uuid {
+    let id = Uuid::now_v7();
+    let now = Utc::now().trunc_subsecs(6);
+    let today = Utc::now().date_naive();
+    db_run!(&app.db, pool => {
+        sqlx::query("INSERT INTO promotions (id, name, kind, rate, valid_from, valid_to, product_ids, product_groups, \
+                     tiers, statuses, version, created_at, updated_at) \
+                     VALUES ($1, $2, 'discount', 500, $3, $4, '[]', '[\"Нет такой\"]', '[]', '[]', 1, $5, $5)")
+            .bind(id).bind(format!("Акция {seq}")).bind(today).bind(today + chrono::Days::new(30)).bind(now)
+            .execute(pool).await.unwrap();
+    });
+    id
+}
+
+/// A deal at first contact with a new client of `owner` in `department`.
+async fn deal_for(app: &TestApp, owner: Uuid, department: Uuid, seq: u32) -> Uuid {
+    let cp = app
+        .counterparty(&format!("Клиент {seq}"), Some(owner), Some(department))
+        .await;
+    let id = Uuid::now_v7();
+    let now = Utc::now().trunc_subsecs(6);
+    db_run!(&app.db, pool => {
+        sqlx::query("INSERT INTO deals (id, counterparty_id, owner_id, title, stage, amount, probability, version, \
+                     created_at, updated_at, stage_changed_at) VALUES ($1, $2, $3, 'Поставка', 'first_contact', 0, 10, 1, $4, $4, $4)")
+            .bind(id).bind(cp).bind(owner).bind(now).execute(pool).await.unwrap();
+    });
+    id
+}
+
+/// An offer (one line: the world's product, 1 × 1 000.00) on a new deal of `owner` in
+/// `department`, with the stored `status` and `approval`.
+async fn offer_for(app: &TestApp, w: &World, owner: Uuid, department: Uuid, status: &str, approval: &str) -> Uuid {
+    let deal = deal_for(app, owner, department, w.seq).await;
+    let id = Uuid::now_v7();
+    let now = Utc::now().trunc_subsecs(6);
+    let today = Utc::now().date_naive();
+    db_run!(&app.db, pool => {
+        sqlx::query("INSERT INTO offers (id, number, revision, deal_id, counterparty_id, owner_id, status, approval, \
+                     price_column_id, vat_mode, rounding, priced_on, valid_until, intro, total_without_vat, total_vat, \
+                     total_with_vat, total_discount, total_bonus, version, created_by, created_at, updated_at) \
+                     SELECT $1, $2, 1, d.id, d.counterparty_id, d.owner_id, $3, $4, $5, 'included', 'per_line', $6, $7, \
+                     'Предлагаем', 81967, 18033, 100000, 0, 0, 1, d.owner_id, $8, $8 FROM deals d WHERE d.id = $9")
+            .bind(id).bind(format!("М-{}", w.seq)).bind(status).bind(approval).bind(w.column).bind(today)
+            .bind(today + chrono::Days::new(14)).bind(now).bind(deal)
+            .execute(pool).await.unwrap();
+        sqlx::query("INSERT INTO offer_lines (offer_id, line_no, product_id, quantity, list_price, manual_discount, \
+                     promotion_discount, bonus_rate, unit_price, vat_rate, amount_without_vat, vat_amount, amount_with_vat, \
+                     discount_amount, bonus) VALUES ($1, 1, $2, 1000, 100000, 0, 0, 0, 100000, '22', 81967, 18033, 100000, 0, 0)")
+            .bind(id).bind(w.product).execute(pool).await.unwrap();
+    });
+    id
+}
+
+/// A pending request by `requester` to allow an offer's prices, on a client of `owner`.
+async fn approval_for(app: &TestApp, w: &World, owner: Uuid, department: Uuid, requester: Uuid) -> Uuid {
+    let offer = offer_for(app, w, owner, department, "draft", "pending").await;
+    let id = Uuid::now_v7();
+    let now = Utc::now().trunc_subsecs(6);
+    db_run!(&app.db, pool => {
+        sqlx::query("INSERT INTO approvals (id, subject_kind, subject_id, counterparty_id, department_id, requested_by, \
+                     reason, details, status, version, created_at) \
+                     SELECT $1, 'offer', o.id, o.counterparty_id, $2, $3, 'Крупный заказ', '{}', 'pending', 1, $4 \
+                     FROM offers o WHERE o.id = $5")
+            .bind(id).bind(department).bind(requester).bind(now).bind(offer)
+            .execute(pool).await.unwrap();
+    });
+    id
+}
+
+/// The stored version of a company setting (0 while never set).
+async fn setting_version(app: &TestApp, key: &str) -> i64 {
+    db_run!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT version FROM settings WHERE key = $1")
+        .bind(key).fetch_optional(pool).await.unwrap())
+    .unwrap_or(0)
+}
+
 /// The stored version of a contact-rule scope (0 while it has no set of its own).
 async fn rule_set_version(app: &TestApp, scope: Uuid) -> i64 {
     db_run!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT version FROM contact_rule_sets WHERE scope = $1")
@@ -345,11 +531,20 @@ async fn every_route_answers_every_role_as_the_matrix_says(app: TestApp) {
     let other_token_id = db_run!(&app.db, pool => sqlx::query_scalar::<_, Uuid>("SELECT id FROM api_tokens WHERE user_id = $1")
         .bind(other.id).fetch_one(pool).await.unwrap());
     let territory = app.territory("msk", "Москва и Московская область").await;
+    let column = app.price_column("wholesale", "Оптовая", 1).await;
+    let product = app
+        .product(
+            ProductSeed::standard("MK-001", "Мука пшеничная", "Бакалея"),
+            &[(column, 100_000)],
+        )
+        .await;
     let mut w = World {
         f,
         other_manager: other.id,
         other_manager_token_id: other_token_id,
         territory,
+        column,
+        product,
         seq: 0,
     };
     let routes = api_routes(&app).await;
@@ -595,6 +790,134 @@ async fn call(
                          "rules": [{ "status": "client", "contact_every_days": 14 }] }),
             ),
         ),
+        // The catalogue.
+        "POST /api/v1/price-columns" => (
+            None,
+            Some(json!({ "code": format!("col{seq}"), "name": format!("Колонка {seq}") })),
+        ),
+        "PATCH /api/v1/price-columns/{id}" => {
+            let id = app
+                .price_column(&format!("col{seq}"), &format!("Колонка {seq}"), 5)
+                .await;
+            (
+                Some(id),
+                Some(json!({ "version": 1, "name": "Переименована", "sort_order": 6 })),
+            )
+        }
+        "POST /api/v1/products" => (
+            None,
+            Some(
+                json!({ "sku": format!("NEW-{seq}"), "name": "Новый товар", "group": "Матрица", "unit": "шт",
+                         "vat_category": "standard", "cost_price": "10.00",
+                         "prices": [{ "price_column_id": w.column, "price": "20.00" }] }),
+            ),
+        ),
+        "GET /api/v1/products/{id}" => (Some(w.product), None),
+        "PUT /api/v1/products/{id}" => (
+            Some(product_for(app, w, seq).await),
+            Some(
+                json!({ "version": 1, "sku": format!("SKU-{seq}"), "name": "Товар переименован", "group": "Матрица",
+                         "unit": "шт", "vat_category": "standard", "cost_price": "10.00" }),
+            ),
+        ),
+        "POST /api/v1/products/{id}/prices" => (
+            Some(product_for(app, w, seq).await),
+            Some(json!({ "prices": [{ "price_column_id": w.column, "price": "1100.00" }] })),
+        ),
+        "PUT /api/v1/vat-rates" => (
+            None,
+            Some(json!([
+                { "category": "standard", "valid_from": "2019-01-01", "rate": "20" },
+                { "category": "standard", "valid_from": "2026-01-01", "rate": "22" },
+                { "category": "reduced", "valid_from": "2019-01-01", "rate": "10" },
+                { "category": "zero", "valid_from": "2019-01-01", "rate": "0" },
+                { "category": "none", "valid_from": "2019-01-01", "rate": "none" },
+            ])),
+        ),
+        "POST /api/v1/promotions" => {
+            let today = Utc::now().date_naive();
+            (
+                None,
+                Some(
+                    json!({ "name": format!("Акция {seq}"), "kind": "discount", "percent": "5",
+                             "valid_from": today.to_string(), "valid_to": (today + chrono::Days::new(30)).to_string(),
+                             "groups": ["Нет такой"] }),
+                ),
+            )
+        }
+        "GET /api/v1/promotions/{id}" => (Some(promotion(app, seq).await), None),
+        "PUT /api/v1/promotions/{id}" => {
+            let today = Utc::now().date_naive();
+            (
+                Some(promotion(app, seq).await),
+                Some(
+                    json!({ "version": 1, "name": format!("Акция {seq}"), "kind": "discount", "percent": "7",
+                             "valid_from": today.to_string(), "valid_to": (today + chrono::Days::new(30)).to_string(),
+                             "groups": ["Нет такой"] }),
+                ),
+            )
+        }
+        "PUT /api/v1/users/{id}/discount-limit" => (Some(other_user), Some(json!({ "discount_limit": "7.5" }))),
+        // Deals and offers.
+        "POST /api/v1/deals" => {
+            let owner = if own { me } else { w.other_manager };
+            let cp = app
+                .counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept))
+                .await;
+            (None, Some(json!({ "counterparty_id": cp, "title": "Поставка" })))
+        }
+        "GET /api/v1/deals/{id}" | "PATCH /api/v1/deals/{id}" | "GET /api/v1/deals/{id}/history" => {
+            let owner = if own { me } else { w.other_manager };
+            (
+                Some(deal_for(app, owner, dept, seq).await),
+                Some(json!({ "version": 1, "stage": "negotiation" })),
+            )
+        }
+        "POST /api/v1/deals/{id}/offers" => {
+            let owner = if own { me } else { w.other_manager };
+            (
+                Some(deal_for(app, owner, dept, seq).await),
+                Some(json!({ "lines": [{ "product_id": w.product, "quantity": "1" }] })),
+            )
+        }
+        "GET /api/v1/offers/{id}"
+        | "PUT /api/v1/offers/{id}"
+        | "GET /api/v1/offers/{id}/pdf"
+        | "POST /api/v1/offers/{id}/approval"
+        | "POST /api/v1/offers/{id}/send"
+        | "POST /api/v1/offers/{id}/decision"
+        | "POST /api/v1/offers/{id}/revisions" => {
+            let owner = if own { me } else { w.other_manager };
+            let (status, approval, body) = match route {
+                "PUT /api/v1/offers/{id}" => (
+                    "draft",
+                    "none",
+                    json!({ "version": 1, "lines": [{ "product_id": w.product, "quantity": "2" }] }),
+                ),
+                "POST /api/v1/offers/{id}/approval" => {
+                    ("draft", "required", json!({ "version": 1, "reason": "Крупный заказ" }))
+                }
+                "POST /api/v1/offers/{id}/decision" => ("sent", "none", json!({ "version": 1, "accepted": true })),
+                "POST /api/v1/offers/{id}/revisions" => ("sent", "none", json!({})),
+                _ => ("draft", "none", json!({ "version": 1 })),
+            };
+            let id = offer_for(app, w, owner, dept, status, approval).await;
+            let body = (route != "POST /api/v1/offers/{id}/revisions").then_some(body);
+            (Some(id), body)
+        }
+        "POST /api/v1/approvals/{id}/decision" => {
+            let owner = if own { me } else { w.other_manager };
+            let requester = if own { colleague } else { w.other_manager };
+            (
+                Some(approval_for(app, w, owner, dept, requester).await),
+                Some(json!({ "version": 1, "approve": true, "comment": "Согласовано" })),
+            )
+        }
+        "PUT /api/v1/settings/company" => (
+            None,
+            Some(json!({ "name": "ООО «Проспект»", "inn": "7707083893",
+                         "version": setting_version(app, "company").await })),
+        ),
         _ => (None, None),
     };
     let path = match id {
@@ -610,6 +933,7 @@ async fn call(
         | "GET /api/v1/plan/week"
         | "GET /api/v1/plan/priorities" => format!("{path}?owner_id={other_user}"),
         "GET /api/v1/contact-rules" => format!("{path}?department_id={dept}"),
+        "GET /api/v1/deals/board" => format!("{path}?owner_id={other_user}"),
         _ => path,
     };
     let mut req = app

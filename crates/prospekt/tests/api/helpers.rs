@@ -78,11 +78,20 @@ pub async fn fresh_db_url(backend: Backend) -> Option<(String, Option<PathBuf>)>
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with_mailer(backend, None).await
+}
+
+/// A test server whose application sends e-mail through `mailer` (none: sending by e-mail is
+/// refused as not configured, like a server started without `--smtp-url`).
+pub async fn spawn_app_with_mailer(backend: Backend, mailer: Option<prospekt_app::mail::Mailer>) -> Option<TestApp> {
     let (url, dir) = fresh_db_url(backend).await?;
     let db = Db::open(&DbUrl::parse(&url).expect("url")).await.expect("open test db");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("addr");
-    let app = App::new(db.clone());
+    let app = match mailer {
+        Some(m) => App::new(db.clone()).with_mailer(m),
+        None => App::new(db.clone()),
+    };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server_app = app.clone();
     tokio::spawn(async move {
@@ -286,5 +295,78 @@ impl TestApp {
                 .execute(pool).await.expect("contact");
         });
         id
+    }
+}
+
+impl TestApp {
+    /// A price-list column, stored directly.
+    pub async fn price_column(&self, code: &str, name: &str, sort_order: i32) -> Uuid {
+        let id = Uuid::now_v7();
+        db_run!(&self.db, pool => {
+            sqlx::query("INSERT INTO price_columns (id, code, name, sort_order, version) VALUES ($1, $2, $3, $4, 1)")
+                .bind(id).bind(code).bind(name).bind(sort_order).execute(pool).await.expect("price column");
+        });
+        id
+    }
+
+    /// A catalogue product with the search key the application would store, and prices in
+    /// kopecks (VAT included) per column, valid since 2020-01-01.
+    pub async fn product(&self, p: ProductSeed<'_>, prices: &[(Uuid, i64)]) -> Uuid {
+        let id = Uuid::now_v7();
+        let now = Utc::now().trunc_subsecs(6);
+        let key = prospekt_domain::counterparty::search_key(&[p.sku, p.name]);
+        let since = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
+        db_run!(&self.db, pool => {
+            sqlx::query(
+                "INSERT INTO products (id, sku, name, group_name, unit, vat_category, cost_price, min_price, search_key, \
+                 version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10)",
+            )
+            .bind(id).bind(p.sku).bind(p.name).bind(p.group).bind(p.unit).bind(p.vat_category).bind(p.cost_price)
+            .bind(p.min_price).bind(key).bind(now)
+            .execute(pool).await.expect("product");
+            for (column, price) in prices {
+                sqlx::query("INSERT INTO product_prices (product_id, price_column_id, valid_from, price, set_at) \
+                             VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id).bind(*column).bind(since).bind(*price).bind(now)
+                    .execute(pool).await.expect("product price");
+            }
+        });
+        id
+    }
+
+    /// Puts a client at a price column.
+    pub async fn client_price_column(&self, counterparty: Uuid, column: Uuid) {
+        db_run!(&self.db, pool => {
+            sqlx::query("UPDATE counterparties SET price_column_id = $1 WHERE id = $2")
+                .bind(column).bind(counterparty).execute(pool).await.expect("client price column");
+        });
+    }
+}
+
+/// A product for [`TestApp::product`].
+#[derive(Debug, Clone, Copy)]
+pub struct ProductSeed<'a> {
+    pub sku: &'a str,
+    pub name: &'a str,
+    pub group: &'a str,
+    pub unit: &'a str,
+    /// standard | reduced | zero | none
+    pub vat_category: &'a str,
+    pub cost_price: i64,
+    pub min_price: Option<i64>,
+}
+
+impl<'a> ProductSeed<'a> {
+    /// A standard-rate product sold by the piece.
+    pub fn standard(sku: &'a str, name: &'a str, group: &'a str) -> Self {
+        Self {
+            sku,
+            name,
+            group,
+            unit: "шт",
+            vat_category: "standard",
+            cost_price: 0,
+            min_price: None,
+        }
     }
 }

@@ -3,6 +3,7 @@
 mod authz;
 mod clients;
 mod counterparties;
+mod deals;
 mod dedup;
 mod helpers;
 mod plan;
