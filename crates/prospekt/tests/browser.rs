@@ -761,7 +761,25 @@ async fn a_manager_builds_an_offer_over_the_limit_the_head_approves_it_and_the_m
     let Some((_driver, wd)) = start_browser().await else {
         return;
     };
-    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    // A real SMTP server on loopback receives the offer (where Python's aiosmtpd is installed;
+    // CI installs it and requires it).
+    let smtp = if helpers::python_has_aiosmtpd() {
+        Some(helpers::SmtpServer::start().await)
+    } else {
+        assert!(
+            std::env::var("PROSPEKT_TEST_REQUIRE_ALL").as_deref() != Ok("1"),
+            "aiosmtpd is required (pip install aiosmtpd)"
+        );
+        eprintln!("SKIPPED e-mail part: Python's aiosmtpd is not installed; the offer is marked sent instead");
+        None
+    };
+    let mailer = smtp.as_ref().map(|s| {
+        prospekt_app::mail::Mailer::new(&format!("smtp://127.0.0.1:{}", s.port), "Prospekt <crm@example.ru>")
+            .expect("mailer")
+    });
+    let app = helpers::spawn_app_with_mailer(Backend::Sqlite, mailer)
+        .await
+        .expect("app");
     let f = app.departments().await;
     let olga = app.user("olga", "manager", Some(f.department_a)).await;
     app.user("boss", "head_of_department", Some(f.department_a)).await;
@@ -848,7 +866,15 @@ async fn a_manager_builds_an_offer_over_the_limit_the_head_approves_it_and_the_m
         wd.query(By::Css("[data-testid=offer-approval][data-approval=approved]"))
             .first()
             .await?;
-        wd.find(By::Css("[data-testid=mark-sent]")).await?.click().await?;
+        match &smtp {
+            Some(_) => {
+                let to = wd.find(By::Css("[data-testid=mail-to]")).await?;
+                to.clear().await?;
+                to.send_keys("zakupki@stroyresurs.ru").await?;
+                wd.find(By::Css("[data-testid=send-email]")).await?.click().await?;
+            }
+            None => wd.find(By::Css("[data-testid=mark-sent]")).await?.click().await?,
+        }
         let status = wd
             .query(By::Css("[data-testid=offer-status][data-status=sent]"))
             .first()
@@ -861,6 +887,14 @@ async fn a_manager_builds_an_offer_over_the_limit_the_head_approves_it_and_the_m
             .await?;
         let stage = wd.query(By::Css("[data-testid=deal-stage]")).first().await?;
         assert!(stage.text().await?.contains("КП отправлено"));
+        if let Some(smtp) = &smtp {
+            let inbox = smtp.messages();
+            assert_eq!(inbox.len(), 1, "one message received");
+            let m = smtp.parse(&inbox[0]);
+            assert!(m["to"].as_str().unwrap_or("").contains("zakupki@stroyresurs.ru"), "{m}");
+            assert!(m["subject"].as_str().unwrap_or("").contains("КП-000001"), "{m}");
+            assert_eq!(m["attachments"][0]["head"], "%PDF-", "{m}");
+        }
         Ok(())
     }
     .await;

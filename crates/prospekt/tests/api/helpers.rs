@@ -370,3 +370,136 @@ impl<'a> ProductSeed<'a> {
         }
     }
 }
+
+/// An SMTP server on loopback (Python's aiosmtpd) writing each message it receives to
+/// `NNNN.eml` (and the envelope recipients to `NNNN.rcpt`) in its directory.
+pub struct SmtpServer {
+    child: std::process::Child,
+    dir: PathBuf,
+    pub port: u16,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+const SMTP_SERVER_PY: &str = r#"
+import asyncio, os, sys
+from aiosmtpd.smtp import SMTP
+
+class Keep:
+    def __init__(self, out):
+        self.out, self.n = out, 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.n += 1
+        base = os.path.join(self.out, "%04d" % self.n)
+        with open(base + ".rcpt", "w") as f:
+            f.write("\n".join(envelope.rcpt_tos))
+        with open(base + ".tmp", "wb") as f:
+            f.write(envelope.original_content or envelope.content)
+        os.replace(base + ".tmp", base + ".eml")
+        return "250 OK"
+
+async def main(port, out):
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(Keep(out)), "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+"#;
+
+const PARSE_EML_PY: &str = r#"
+import email, email.policy, json, sys
+msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
+parts = []
+for part in msg.iter_attachments():
+    data = part.get_content()
+    if isinstance(data, str):
+        data = data.encode()
+    parts.append({"filename": part.get_filename(), "content_type": part.get_content_type(),
+                  "head": data[:5].decode("latin-1"), "size": len(data)})
+body = msg.get_body(preferencelist=("plain",))
+print(json.dumps({"from": str(msg["From"]), "to": str(msg["To"]), "subject": str(msg["Subject"]),
+                  "body": body.get_content() if body else None, "attachments": parts}))
+"#;
+
+pub fn python_has_aiosmtpd() -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+impl SmtpServer {
+    /// Starts the server on a free loopback port and waits until it accepts connections.
+    pub async fn start() -> Self {
+        let dir = std::env::temp_dir().join(format!("prospekt-smtp-{}", Uuid::now_v7().simple()));
+        let inbox = dir.join("inbox");
+        std::fs::create_dir_all(&inbox).unwrap();
+        let script = dir.join("smtp_server.py");
+        std::fs::write(&script, SMTP_SERVER_PY).unwrap();
+        // A port the system has just handed out and taken back: free for the server to take.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = std::fs::File::create(dir.join("server.log")).unwrap();
+        let child = std::process::Command::new("python3")
+            .arg(&script)
+            .arg(port.to_string())
+            .arg(&inbox)
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start python3");
+        let mut server = SmtpServer { child, dir, port };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                break;
+            }
+            if let Some(status) = server.child.try_wait().unwrap() {
+                let log = std::fs::read_to_string(server.dir.join("server.log")).unwrap_or_default();
+                panic!("the SMTP server exited ({status}):\n{log}");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the SMTP server did not start listening on {port}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        server
+    }
+
+    pub fn messages(&self) -> Vec<PathBuf> {
+        let mut eml: Vec<PathBuf> = std::fs::read_dir(self.dir.join("inbox"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        eml.sort();
+        eml
+    }
+
+    /// A received message read back by Python's `email` package.
+    pub fn parse(&self, eml: &std::path::Path) -> serde_json::Value {
+        let script = self.dir.join("parse_eml.py");
+        std::fs::write(&script, PARSE_EML_PY).unwrap();
+        let out = std::process::Command::new("python3")
+            .arg(&script)
+            .arg(eml)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
