@@ -456,16 +456,15 @@ impl App {
         self.offer(actor, id).await
     }
 
-    /// The reasons a stored offer needs approval, by pricing its stored lines again on its date.
-    async fn stored_reasons(&self, actor: &Actor, row: &OfferRow) -> Result<Vec<ApprovalReason>, AppError> {
+    /// Why a stored offer needs approval, from its stored lines against the limit of its manager
+    /// and the products' minimum prices (in the offer's VAT mode).
+    async fn stored_reasons(&self, row: &OfferRow) -> Result<Vec<ApprovalReason>, AppError> {
         if approval_of(row) == ApprovalState::NotNeeded {
             return Ok(Vec::new());
         }
         let lines = offers::lines(self.db(), row.id).await?;
-        let limit = self.discount_limit(actor.user_id).await.unwrap_or(Discount::ZERO);
-        let _ = limit;
-        let requested_by = row.owner_id;
-        let limit = match requested_by {
+        // The limit of the offer's manager: the one whose discount it is.
+        let limit = match row.owner_id {
             Some(u) => self.discount_limit(prospekt_domain::ids::UserId::from_uuid(u)).await?,
             None => Discount::ZERO,
         };
@@ -508,7 +507,7 @@ impl App {
             .into_iter()
             .map(|r| (r.id, r.revision, r.status))
             .collect();
-        let reasons = self.stored_reasons(actor, &offer).await?;
+        let reasons = self.stored_reasons(&offer).await?;
         let mut breakdown: Vec<(String, i64, i64)> = Vec::new();
         for l in &lines {
             match breakdown.iter_mut().find(|(r, _, _)| *r == l.vat_rate) {
@@ -559,7 +558,7 @@ impl App {
         if reason.chars().count() > 2000 {
             return Err(FieldError::new("reason", "too_long").with("max", "2000").into());
         }
-        let reasons = self.stored_reasons(actor, &current).await?;
+        let reasons = self.stored_reasons(&current).await?;
         let at = now();
         let approval_id = ApprovalId::new();
         let mut tx = self.db().begin().await?;

@@ -44,6 +44,9 @@ pub fn router() -> Router<AppState> {
         .route("/approvals", get(approvals_page))
         .route("/approvals/{id}", post(decide_approval))
         .route("/catalog", get(catalog_page))
+        .route("/catalog/prices", post(set_price))
+        .route("/catalog/promotions", post(create_promotion))
+        .route("/catalog/promotions/{id}/end", post(end_promotion))
         .route("/catalog/options", get(product_options))
 }
 
@@ -1066,6 +1069,12 @@ pub struct ProductLine {
 }
 
 pub struct CatalogData {
+    /// The user changes prices and promotions (commercial director, administrator).
+    pub can_manage: bool,
+    pub column_ids: Vec<(String, String)>,
+    pub tiers: Vec<(&'static str, &'static str)>,
+    pub today: String,
+    pub error: Option<String>,
     pub q: String,
     pub group: String,
     pub groups: Vec<(String, i64)>,
@@ -1074,7 +1083,8 @@ pub struct CatalogData {
     pub total: i64,
     pub next: Option<i64>,
     pub prev: Option<i64>,
-    pub promotions: Vec<(String, String, String, String, String)>,
+    /// (name, gives, products, clients, period, id)
+    pub promotions: Vec<(String, String, String, String, String, String)>,
 }
 
 page!(CatalogPage, "catalog.html", CatalogData);
@@ -1089,6 +1099,10 @@ struct CatalogQuery {
 const CATALOG_PAGE: i64 = 100;
 
 async fn catalog_page(State(state): State<AppState>, u: PageUser, Query(q): Query<CatalogQuery>) -> Response {
+    render_catalog(&state, &u, q, None).await
+}
+
+async fn render_catalog(state: &AppState, u: &PageUser, q: CatalogQuery, error: Option<String>) -> Response {
     let lang = u.lang;
     let app = &state.app;
     let offset = q.offset.unwrap_or(0).max(0);
@@ -1142,6 +1156,7 @@ async fn catalog_page(State(state): State<AppState>, u: PageUser, Query(q): Quer
                     p.valid_from.format("%d.%m.%Y"),
                     p.valid_to.format("%d.%m.%Y")
                 ),
+                p.id.to_string(),
             )
         })
         .collect();
@@ -1178,8 +1193,16 @@ async fn catalog_page(State(state): State<AppState>, u: PageUser, Query(q): Quer
         })
         .collect();
     CatalogPage {
-        shell: Shell::new(&u, "catalog"),
+        shell: Shell::new(u, "catalog"),
         x: CatalogData {
+            can_manage: prospekt_app::catalog::may_manage_catalog(u.actor.role),
+            column_ids: columns.iter().map(|c| (c.id.to_string(), c.name.clone())).collect(),
+            tiers: prospekt_domain::counterparty::Tier::ALL
+                .iter()
+                .map(|t| (t.as_str(), lang.label(t.as_str())))
+                .collect(),
+            today: today.to_string(),
+            error,
             q: q.q.unwrap_or_default(),
             group: q.group.unwrap_or_default(),
             groups,
@@ -1231,4 +1254,118 @@ async fn product_options(State(state): State<AppState>, u: PageUser, Query(q): Q
         })
         .collect();
     axum::response::Html(html).into_response()
+}
+
+#[derive(Deserialize)]
+struct PriceForm {
+    sku: String,
+    price_column_id: String,
+    price: String,
+    valid_from: Option<String>,
+}
+
+async fn set_price(State(state): State<AppState>, u: PageUser, Form(f): Form<PriceForm>) -> Response {
+    let result = async {
+        let sku = f.sku.split(" — ").next().unwrap_or("").trim().to_owned();
+        let found = state.app.products_by_sku(&u.actor, std::slice::from_ref(&sku)).await?;
+        let (_, product) = found
+            .first()
+            .ok_or_else(|| FieldError::new("product_id", "unknown_product").with("line", "1"))?;
+        let column = parse_id("price_column_id", &f.price_column_id)?;
+        let price = crate::api::catalog::money("price", &f.price)?;
+        let from = match f.valid_from.as_deref().filter(|s| !s.trim().is_empty()) {
+            Some(d) => crate::api::catalog::date("valid_from", d)?,
+            None => prospekt_app::catalog::company_today(),
+        };
+        state
+            .app
+            .set_prices(
+                &u.actor,
+                prospekt_domain::ids::ProductId::from_uuid(*product),
+                from,
+                vec![(column, price)],
+            )
+            .await
+    }
+    .await;
+    after_catalog(&state, &u, result).await
+}
+
+async fn after_catalog(state: &AppState, u: &PageUser, result: Result<(), AppError>) -> Response {
+    match result {
+        Ok(()) => Redirect::to("/catalog").into_response(),
+        Err(e) => match message(u.lang, e) {
+            Ok(msg) => {
+                let q = CatalogQuery {
+                    q: None,
+                    group: None,
+                    offset: None,
+                };
+                render_catalog(state, u, q, Some(msg)).await
+            }
+            Err(r) => r,
+        },
+    }
+}
+
+async fn create_promotion(
+    State(state): State<AppState>,
+    u: PageUser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let result = async {
+        let all = |k: &str| -> Vec<String> {
+            form.iter()
+                .filter(|(n, v)| n == k && !v.trim().is_empty())
+                .map(|(_, v)| v.trim().to_owned())
+                .collect()
+        };
+        let share = crate::api::catalog::discount("percent", field(&form, "percent").unwrap_or(""))?;
+        let kind = match field(&form, "kind") {
+            Some("bonus") => prospekt_domain::pricing::PromotionKind::Bonus(share),
+            _ => prospekt_domain::pricing::PromotionKind::Discount(share),
+        };
+        let input = prospekt_app::catalog::PromotionInput {
+            name: field(&form, "name").unwrap_or("").to_owned(),
+            kind,
+            valid_from: crate::api::catalog::date("valid_from", field(&form, "valid_from").unwrap_or(""))?,
+            valid_to: crate::api::catalog::date("valid_to", field(&form, "valid_to").unwrap_or(""))?,
+            products: Vec::new(),
+            groups: all("group"),
+            tiers: all("tier")
+                .iter()
+                .map(|t| prospekt_domain::counterparty::Tier::parse(t))
+                .collect::<Result<_, _>>()?,
+            statuses: Vec::new(),
+        };
+        state.app.create_promotion(&u.actor, input).await.map(|_| ())
+    }
+    .await;
+    after_catalog(&state, &u, result).await
+}
+
+/// Ends a promotion: it is archived and no longer applies to new offers.
+async fn end_promotion(State(state): State<AppState>, u: PageUser, Path(id): Path<String>) -> Response {
+    let result = async {
+        let id: prospekt_domain::ids::PromotionId = parse_id("id", &id)?;
+        let row = state.app.promotion(&u.actor, id).await?;
+        let p = prospekt_app::catalog::promotion_of(&row)?;
+        let input = prospekt_app::catalog::PromotionInput {
+            name: p.name().to_owned(),
+            kind: p.kind(),
+            valid_from: p.valid_from(),
+            valid_to: p.valid_to(),
+            products: p.products().products.clone(),
+            groups: p.products().groups.clone(),
+            tiers: p.segment().tiers.clone(),
+            statuses: p.segment().statuses.clone(),
+        };
+        state
+            .app
+            .update_promotion(&u.actor, id, row.version, input, true)
+            .await
+            .map(|_| ())
+    }
+    .await;
+    after_catalog(&state, &u, result).await
 }
