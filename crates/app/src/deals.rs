@@ -61,10 +61,12 @@ pub struct DealPatch {
     pub owner: Option<UserId>,
 }
 
-/// One column of the board.
+/// One column of the board: the totals of all its deals and the first of them by expected close.
 #[derive(Debug, Clone)]
 pub struct BoardColumn {
     pub stage: DealStage,
+    /// How many deals the stage holds (more than `deals` shows when it is long).
+    pub count: i64,
     pub deals: Vec<DealRow>,
     pub amount: Money,
     /// Σ amount × probability.
@@ -73,6 +75,9 @@ pub struct BoardColumn {
 
 /// How long closed deals stay on the board.
 const BOARD_CLOSED_DAYS: i64 = 30;
+
+/// Cards shown per stage; the column's totals count every deal (the list shows them all).
+pub const BOARD_CARDS_PER_STAGE: i64 = 50;
 
 fn stage_of(row: &DealRow) -> DealStage {
     DealStage::parse(&row.stage).unwrap_or(DealStage::FirstContact)
@@ -142,29 +147,29 @@ impl App {
     pub async fn deal_board(&self, actor: &Actor, owner: Option<UserId>) -> Result<Vec<BoardColumn>, AppError> {
         let access = self.access(actor).await?;
         let owner = UserId::from_uuid(self.plan_owner(actor, &access, owner).await?.id);
-        let filter = DealFilter {
-            owner: Some(owner.as_uuid()),
-            open_only: true,
-            closed_since: Some(now() - Duration::days(BOARD_CLOSED_DAYS)),
-            limit: 5000,
-            ..DealFilter::default()
-        };
-        let rows = deals::list(self.db(), &access.scope, &filter).await?;
+        let since = now() - Duration::days(BOARD_CLOSED_DAYS);
+        let (rows, totals) =
+            deals::board(self.db(), &access.scope, owner.as_uuid(), since, BOARD_CARDS_PER_STAGE).await?;
         let mut columns: Vec<BoardColumn> = DealStage::ALL
             .iter()
             .map(|s| BoardColumn {
                 stage: *s,
+                count: 0,
                 deals: Vec::new(),
                 amount: Money::ZERO,
                 weighted: Money::ZERO,
             })
             .collect();
+        for t in totals {
+            if let Ok(stage) = DealStage::parse(&t.stage) {
+                let col = &mut columns[stage as usize];
+                col.count = t.count;
+                col.amount = Money::from_kopecks(t.amount);
+                col.weighted = Money::from_kopecks(t.weighted);
+            }
+        }
         for row in rows {
-            let col = &mut columns[stage_of(&row) as usize];
-            col.amount = Money::from_kopecks(col.amount.kopecks().saturating_add(row.amount));
-            let weighted = i128::from(row.amount) * i128::from(row.probability) / 100;
-            col.weighted = Money::from_kopecks(col.weighted.kopecks().saturating_add(weighted as i64));
-            col.deals.push(row);
+            columns[stage_of(&row) as usize].deals.push(row);
         }
         Ok(columns)
     }

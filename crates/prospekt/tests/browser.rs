@@ -901,3 +901,66 @@ async fn a_manager_builds_an_offer_over_the_limit_the_head_approves_it_and_the_m
     let _ = wd.quit().await;
     result.expect("browser flow");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_commercial_director_changes_a_price_and_runs_a_promotion_on_the_price_list() {
+    let Some((_driver, wd)) = start_browser().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    app.user("cd", "commercial_director", None).await;
+    let wholesale = app.price_column("wholesale", "Опт", 1).await;
+    app.product(
+        helpers::ProductSeed::standard("PCK-00001", "Плёнка воздушно-пузырчатая 1,2 м", "Упаковка"),
+        &[(wholesale, 100_000)],
+    )
+    .await;
+
+    let result: WebDriverResult<()> = async {
+        wd.goto(app.url("/lang/ru")).await?;
+        sign_in(&wd, &app, "cd").await?;
+        wd.find(By::Css("[data-testid=nav-catalog]")).await?.click().await?;
+        let table = wd.query(By::Css("[data-testid=catalog-table]")).first().await?;
+        assert!(table.text().await?.contains("1 000,00"));
+
+        // A new wholesale price from today.
+        let form = wd.find(By::Css("[data-testid=price-form]")).await?;
+        form.find(By::Name("sku")).await?.send_keys("PCK-00001").await?;
+        form.find(By::Name("price")).await?.send_keys("1 150,50").await?;
+        form.find(By::Css("button[type=submit]")).await?.click().await?;
+        let table = wd.query(By::Css("[data-testid=catalog-table]")).first().await?;
+        let text = table.text().await?;
+        assert!(text.contains("1 150,50") && !text.contains("1 000,00"), "{text}");
+
+        // A discount programme on packaging for key clients, then ended.
+        let form = wd.find(By::Css("[data-testid=promotion-form]")).await?;
+        form.find(By::Name("name")).await?.send_keys("Неделя упаковки").await?;
+        form.find(By::Name("percent")).await?.send_keys("8").await?;
+        let to = form.find(By::Name("valid_to")).await?;
+        let until = prospekt_domain::activity::company_date(chrono::Utc::now()) + chrono::Duration::days(7);
+        set_input(&wd, &to, &until.to_string()).await?;
+        form.find(By::Css("select[name=group] option[value='Упаковка']"))
+            .await?
+            .click()
+            .await?;
+        form.find(By::Css("input[name=tier][value=key]")).await?.click().await?;
+        form.find(By::Css("button[type=submit]")).await?.click().await?;
+        let promos = wd.query(By::Css("[data-testid=promotions]")).first().await?;
+        let text = promos.text().await?;
+        assert!(
+            text.contains("Неделя упаковки") && text.contains("8 %") && text.contains("Ключевой"),
+            "{text}"
+        );
+        promos
+            .find(By::Css("form[action$='/end'] button"))
+            .await?
+            .click()
+            .await?;
+        wd.query(By::Css("[data-testid=price-form]")).first().await?;
+        assert!(wd.find_all(By::Css("[data-testid=promotions]")).await?.is_empty());
+        Ok(())
+    }
+    .await;
+    let _ = wd.quit().await;
+    result.expect("browser flow");
+}

@@ -217,3 +217,59 @@ pub async fn busiest_owner(db: &Db) -> Result<Option<(Uuid, i64)>, DbError> {
                GROUP BY owner_id ORDER BY n DESC LIMIT 1";
     Ok(db_run!(db, pool => sqlx::query_as::<_, (Uuid, i64)>(sql).fetch_optional(pool).await?))
 }
+
+/// One stage of a board: how many deals, their sum and their probability-weighted sum.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StageTotals {
+    pub stage: String,
+    pub count: i64,
+    pub amount: i64,
+    pub weighted: i64,
+}
+
+/// A manager's board: per stage the totals of every deal (open, or closed since `closed_since`)
+/// and the first `per_stage` deals by expected close date. Reads the owner index range only.
+pub async fn board(
+    db: &Db,
+    scope: &Scope,
+    owner: Uuid,
+    closed_since: DateTime<Utc>,
+    per_stage: i64,
+) -> Result<(Vec<DealRow>, Vec<StageTotals>), DbError> {
+    let mut filter = String::from(" WHERE d.owner_id = $1 AND (d.stage NOT IN ('won', 'lost') OR d.closed_at >= $2)");
+    let mut n = 2usize;
+    let scope_ids = scope.push_filter(&mut filter, &mut n, "c.department_id", "c.owner_id");
+    let from = "FROM deals d JOIN counterparties c ON c.id = d.counterparty_id";
+    let totals = sqlx::AssertSqlSafe(format!(
+        "SELECT d.stage, COUNT(*) AS count, CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) AS amount, \
+         CAST(COALESCE(SUM(d.amount * d.probability / 100), 0) AS BIGINT) AS weighted {from}{filter} GROUP BY d.stage"
+    ));
+    let rows = sqlx::AssertSqlSafe(format!(
+        "SELECT * FROM ({SELECT_RANKED}{filter}) ranked WHERE rn <= {} ORDER BY stage, rn",
+        per_stage.clamp(1, 1000)
+    ));
+    Ok(db_run!(db, pool => {
+        let mut t = sqlx::query_as::<_, StageTotals>(totals).bind(owner).bind(closed_since);
+        let mut r = sqlx::query_as::<_, DealRow>(rows).bind(owner).bind(closed_since);
+        for id in &scope_ids {
+            t = t.bind(*id);
+            r = r.bind(*id);
+        }
+        (r.fetch_all(pool).await?, t.fetch_all(pool).await?)
+    }))
+}
+
+/// [`SELECT`] with each deal's place in its stage by expected close date (`rn`).
+const SELECT_RANKED: &str = "SELECT d.id, d.counterparty_id, c.name AS counterparty_name, \
+    c.owner_id AS counterparty_owner_id, c.department_id AS counterparty_department_id, d.owner_id, \
+    u.display_name AS owner_name, d.title, d.stage, d.amount, d.probability, d.expected_close, d.lost_reason, \
+    d.competitor, d.source_campaign, d.needs, d.version, d.created_at, d.updated_at, d.stage_changed_at, d.closed_at, \
+    ROW_NUMBER() OVER (PARTITION BY d.stage ORDER BY d.expected_close IS NULL, d.expected_close, d.id) AS rn \
+    FROM deals d JOIN counterparties c ON c.id = d.counterparty_id LEFT JOIN users u ON u.id = d.owner_id";
+
+/// The user whose number of open deals is nearest to `target` (for benchmark reports).
+pub async fn owner_with_open_deals_near(db: &Db, target: i64) -> Result<Option<(Uuid, i64)>, DbError> {
+    let sql = "SELECT owner_id, COUNT(*) AS n FROM deals WHERE owner_id IS NOT NULL AND stage NOT IN ('won', 'lost') \
+               GROUP BY owner_id ORDER BY ABS(COUNT(*) - $1), owner_id LIMIT 1";
+    Ok(db_run!(db, pool => sqlx::query_as::<_, (Uuid, i64)>(sql).bind(target).fetch_optional(pool).await?))
+}

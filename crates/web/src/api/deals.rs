@@ -204,7 +204,8 @@ async fn create_deal(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BoardColumnDto {
     pub stage: String,
-    pub count: usize,
+    /// Every deal of the stage (the first 50 by expected close are in `deals`).
+    pub count: i64,
     pub amount: String,
     /// Σ amount × probability.
     pub weighted: String,
@@ -215,7 +216,7 @@ impl From<BoardColumn> for BoardColumnDto {
     fn from(c: BoardColumn) -> Self {
         Self {
             stage: c.stage.as_str().to_owned(),
-            count: c.deals.len(),
+            count: c.count,
             amount: c.amount.to_string(),
             weighted: c.weighted.to_string(),
             deals: c.deals.into_iter().map(Into::into).collect(),

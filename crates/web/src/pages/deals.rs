@@ -135,7 +135,11 @@ fn card(lang: Lang, d: DealRow, today: NaiveDate) -> DealCard {
 pub struct BoardCol {
     pub stage: &'static str,
     pub label: &'static str,
-    pub count: usize,
+    pub count: i64,
+    /// Deals of the stage not shown as cards.
+    pub more: i64,
+    pub sum_k: i64,
+    pub weighted_k: i64,
     pub sum: String,
     pub weighted: String,
     pub cards: Vec<DealCard>,
@@ -159,6 +163,8 @@ page!(BoardPage, "deals.html", BoardData);
 pub struct BoardQuery {
     view: Option<String>,
     owner: Option<String>,
+    /// The list of one stage (a long column's "more").
+    stage: Option<String>,
 }
 
 async fn board(State(state): State<AppState>, u: PageUser, Query(q): Query<BoardQuery>) -> Response {
@@ -202,6 +208,11 @@ async fn render_board(state: &AppState, u: &PageUser, q: BoardQuery, error: Opti
     let (columns, rows) = if list {
         let filter = DealFilter {
             owner: owner.map(|o| o.as_uuid()),
+            stage: q
+                .stage
+                .as_deref()
+                .and_then(|s| DealStage::parse(s).ok())
+                .map(|s| s.as_str().to_owned()),
             limit: 500,
             ..DealFilter::default()
         };
@@ -216,7 +227,10 @@ async fn render_board(state: &AppState, u: &PageUser, q: BoardQuery, error: Opti
                     .map(|c| BoardCol {
                         stage: c.stage.as_str(),
                         label: stage_label(lang, c.stage.as_str()),
-                        count: c.deals.len(),
+                        count: c.count,
+                        more: c.count - c.deals.len() as i64,
+                        sum_k: c.amount.kopecks(),
+                        weighted_k: c.weighted.kopecks(),
                         sum: short_rub(lang, c.amount.kopecks()),
                         weighted: short_rub(lang, c.weighted.kopecks()),
                         closed: !c.stage.is_open(),
@@ -228,22 +242,8 @@ async fn render_board(state: &AppState, u: &PageUser, q: BoardQuery, error: Opti
             Err(e) => return page_error(lang, e),
         }
     };
-    let open: i64 = columns
-        .iter()
-        .filter(|c| !c.closed)
-        .flat_map(|c| c.cards.iter())
-        .map(|c| Money::parse(&c.amount).map(|m| m.kopecks()).unwrap_or(0))
-        .sum();
-    let weighted: i64 = columns
-        .iter()
-        .filter(|c| !c.closed)
-        .flat_map(|c| c.cards.iter())
-        .map(|c| {
-            Money::parse(&c.amount)
-                .map(|m| m.kopecks() * i64::from(c.probability) / 100)
-                .unwrap_or(0)
-        })
-        .sum();
+    let open: i64 = columns.iter().filter(|c| !c.closed).map(|c| c.sum_k).sum();
+    let weighted: i64 = columns.iter().filter(|c| !c.closed).map(|c| c.weighted_k).sum();
     BoardPage {
         shell: Shell::new(u, "deals"),
         x: BoardData {
