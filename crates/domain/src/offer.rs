@@ -129,16 +129,16 @@ mod tests {
 
     #[test]
     fn on_top_documents_take_the_price_list_without_its_vat() {
-        let p = Money::from_kopecks(122_00);
+        let p = Money::from_kopecks(12_200);
         assert_eq!(price_in_mode(p, VatRate::Percent(22), VatMode::Included), p);
         assert_eq!(
             price_in_mode(p, VatRate::Percent(22), VatMode::OnTop),
-            Money::from_kopecks(100_00)
+            Money::from_kopecks(10_000)
         );
         // 99.99 / 1.10 = 90.9000… → 90.90
         assert_eq!(
-            price_in_mode(Money::from_kopecks(99_99), VatRate::Percent(10), VatMode::OnTop),
-            Money::from_kopecks(90_90)
+            price_in_mode(Money::from_kopecks(9_999), VatRate::Percent(10), VatMode::OnTop),
+            Money::from_kopecks(9_090)
         );
         assert_eq!(price_in_mode(p, VatRate::Without, VatMode::OnTop), p);
         assert_eq!(price_in_mode(p, VatRate::Percent(0), VatMode::OnTop), p);
