@@ -928,7 +928,13 @@ async fn the_commercial_director_changes_a_price_and_runs_a_promotion_on_the_pri
         form.find(By::Name("sku")).await?.send_keys("PCK-00001").await?;
         form.find(By::Name("price")).await?.send_keys("1 150,50").await?;
         form.find(By::Css("button[type=submit]")).await?.click().await?;
-        let table = wd.query(By::Css("[data-testid=catalog-table]")).first().await?;
+        // Wait for the page after the save, not the one the form was on.
+        let table = wd
+            .query(By::XPath(
+                "//table[@data-testid='catalog-table'][contains(., '150,50')]",
+            ))
+            .first()
+            .await?;
         let text = table.text().await?;
         assert!(text.contains("1 150,50") && !text.contains("1 000,00"), "{text}");
 
@@ -956,8 +962,12 @@ async fn the_commercial_director_changes_a_price_and_runs_a_promotion_on_the_pri
             .await?
             .click()
             .await?;
+        // The ended promotion leaves the list of running ones (polls until the new page shows).
+        assert!(
+            wd.query(By::Css("[data-testid=promotions]")).not_exists().await?,
+            "the ended promotion is still listed"
+        );
         wd.query(By::Css("[data-testid=price-form]")).first().await?;
-        assert!(wd.find_all(By::Css("[data-testid=promotions]")).await?.is_empty());
         Ok(())
     }
     .await;
