@@ -1,6 +1,7 @@
 //! Demo/benchmark data: a realistic offer with consistent arithmetic.
 
 use crate::{OfferDocument, OfferLine, Party, TotalRow};
+use prospekt_domain::money::Money;
 
 /// (SKU, name, unit, list price in kopecks). Some names deliberately contain characters that are
 /// special in typst markup (`#`, `$`, `*`, `_`, `[`, `]`, `\`, `@`, `<`, `/`): they must be printed
@@ -223,163 +224,19 @@ fn round_div(a: i64, b: i64) -> i64 {
     (a + b / 2).div_euclid(b)
 }
 
-/// `1234567` → `"1 234 567"` (non-breaking spaces between groups).
+/// A whole number with thousands grouped by no-break spaces (`"1 234"`).
 fn group_digits(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{a0}');
-        }
-        out.push(c);
-    }
-    out
+    prospekt_domain::pricing::Quantity::from_thousandths(n * 1000)
+        .map(|q| q.format_ru())
+        .unwrap_or_else(|_| n.to_string())
 }
 
-/// Kopecks → `"1 234,56"`.
+/// Kopecks → `"1 234,56"`, as on real documents.
 fn money(kopecks: i64) -> String {
-    let sign = if kopecks < 0 { "-" } else { "" };
-    let k = kopecks.abs();
-    format!("{sign}{},{:02}", group_digits(k / 100), k % 100)
+    Money::from_kopecks(kopecks).format_ru()
 }
 
-fn plural<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
-    match (n % 10, n % 100) {
-        (_, 11..=14) => many,
-        (1, _) => one,
-        (2..=4, _) => few,
-        _ => many,
-    }
-}
-
-/// Numbers below 1000 in words; `feminine` for thousands («одна», «две»).
-fn triple_in_words(n: i64, feminine: bool, out: &mut Vec<&'static str>) {
-    const HUNDREDS: [&str; 10] = [
-        "",
-        "сто",
-        "двести",
-        "триста",
-        "четыреста",
-        "пятьсот",
-        "шестьсот",
-        "семьсот",
-        "восемьсот",
-        "девятьсот",
-    ];
-    const TENS: [&str; 10] = [
-        "",
-        "",
-        "двадцать",
-        "тридцать",
-        "сорок",
-        "пятьдесят",
-        "шестьдесят",
-        "семьдесят",
-        "восемьдесят",
-        "девяносто",
-    ];
-    const TEENS: [&str; 10] = [
-        "десять",
-        "одиннадцать",
-        "двенадцать",
-        "тринадцать",
-        "четырнадцать",
-        "пятнадцать",
-        "шестнадцать",
-        "семнадцать",
-        "восемнадцать",
-        "девятнадцать",
-    ];
-    const ONES: [&str; 10] = [
-        "",
-        "один",
-        "два",
-        "три",
-        "четыре",
-        "пять",
-        "шесть",
-        "семь",
-        "восемь",
-        "девять",
-    ];
-    let (h, t, o) = ((n / 100) as usize, (n / 10 % 10) as usize, (n % 10) as usize);
-    out.push(HUNDREDS[h]);
-    if t == 1 {
-        out.push(TEENS[o]);
-        return;
-    }
-    out.push(TENS[t]);
-    out.push(match (o, feminine) {
-        (1, true) => "одна",
-        (2, true) => "две",
-        _ => ONES[o],
-    });
-}
-
-/// `13890000` kopecks → «Сто тридцать восемь тысяч девятьсот рублей 00 копеек».
+/// Kopecks → «Сто тридцать восемь тысяч девятьсот рублей 00 копеек».
 fn rubles_in_words(kopecks: i64) -> String {
-    let (rub, kop) = (kopecks / 100, kopecks % 100);
-    let mut words: Vec<&'static str> = Vec::new();
-    if rub == 0 {
-        words.push("ноль");
-    }
-    let scales: [(i64, bool, [&str; 3]); 3] = [
-        (1_000_000_000, false, ["миллиард", "миллиарда", "миллиардов"]),
-        (1_000_000, false, ["миллион", "миллиона", "миллионов"]),
-        (1_000, true, ["тысяча", "тысячи", "тысяч"]),
-    ];
-    for (scale, feminine, [one, few, many]) in scales {
-        let group = rub / scale % 1000;
-        if group > 0 {
-            triple_in_words(group, feminine, &mut words);
-            words.push(plural(group, one, few, many));
-        }
-    }
-    triple_in_words(rub % 1000, false, &mut words);
-    let text = words
-        .into_iter()
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut chars = text.chars();
-    let capitalized = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect::<String>())
-        .unwrap_or_default();
-    format!(
-        "{capitalized} {} {kop:02} {}",
-        plural(rub, "рубль", "рубля", "рублей"),
-        plural(kop, "копейка", "копейки", "копеек")
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_in_words() {
-        assert_eq!(
-            rubles_in_words(13_890_000),
-            "Сто тридцать восемь тысяч девятьсот рублей 00 копеек"
-        );
-        assert_eq!(rubles_in_words(2_101), "Двадцать один рубль 01 копейка");
-        assert_eq!(rubles_in_words(0), "Ноль рублей 00 копеек");
-        assert_eq!(rubles_in_words(20_000_000_042), "Двести миллионов рублей 42 копейки");
-        assert_eq!(
-            rubles_in_words(1_212_011_400),
-            "Двенадцать миллионов сто двадцать тысяч сто четырнадцать рублей 00 копеек"
-        );
-        assert_eq!(rubles_in_words(100_100), "Одна тысяча один рубль 00 копеек");
-    }
-
-    #[test]
-    fn money_format() {
-        assert_eq!(money(13_890_000), "138\u{a0}900,00");
-        assert_eq!(money(5), "0,05");
-        assert_eq!(money(-123_456_789), "-1\u{a0}234\u{a0}567,89");
-    }
+    prospekt_domain::words::rubles_in_words(Money::from_kopecks(kopecks))
 }
