@@ -61,6 +61,57 @@ pub struct ProductInput {
     pub min_price: Option<Money>,
 }
 
+impl ProductInput {
+    /// The product's texts trimmed and checked, and its search key.
+    fn clean(&self) -> Result<CleanProduct, AppError> {
+        if self.cost_price.is_negative() {
+            return Err(FieldError::new("cost_price", "negative").into());
+        }
+        if self.min_price.is_some_and(|m| m.is_negative()) {
+            return Err(FieldError::new("min_price", "negative").into());
+        }
+        let sku = text(&self.sku, "sku", 64)?;
+        let name = text(&self.name, "name", 300)?;
+        Ok(CleanProduct {
+            key: search_key(&[&sku, &name]),
+            sku,
+            name,
+            group: text(&self.group, "group", 100)?,
+            unit: text(&self.unit, "unit", 20)?,
+            vat_category: self.vat_category,
+            cost_price: self.cost_price,
+            min_price: self.min_price,
+        })
+    }
+}
+
+/// A checked [`ProductInput`], ready to be written.
+struct CleanProduct {
+    sku: String,
+    name: String,
+    group: String,
+    unit: String,
+    key: String,
+    vat_category: VatCategory,
+    cost_price: Money,
+    min_price: Option<Money>,
+}
+
+impl CleanProduct {
+    fn fields(&self) -> ProductFields<'_> {
+        ProductFields {
+            sku: &self.sku,
+            name: &self.name,
+            group_name: &self.group,
+            unit: &self.unit,
+            vat_category: self.vat_category.as_str(),
+            cost_price: self.cost_price.kopecks(),
+            min_price: self.min_price.map(Money::kopecks),
+            search_key: &self.key,
+        }
+    }
+}
+
 /// A product with its current price in every column.
 #[derive(Debug, Clone)]
 pub struct ProductView {
@@ -276,19 +327,18 @@ impl App {
         Ok((ProductView { product, prices }, history))
     }
 
-    fn product_fields(input: &ProductInput) -> Result<(String, String, String, String, String), AppError> {
-        let sku = text(&input.sku, "sku", 64)?;
-        let name = text(&input.name, "name", 300)?;
-        let group = text(&input.group, "group", 100)?;
-        let unit = text(&input.unit, "unit", 20)?;
-        if input.cost_price.is_negative() {
-            return Err(FieldError::new("cost_price", "negative").into());
+    /// Every price names a known column and is not negative.
+    async fn check_prices(&self, prices: &[(PriceColumnId, Money)]) -> Result<(), AppError> {
+        let columns = catalog::price_columns(self.db()).await?;
+        for (c, p) in prices {
+            if !columns.iter().any(|col| col.id == c.as_uuid()) {
+                return Err(FieldError::new("price_column_id", "unknown_price_column").into());
+            }
+            if p.is_negative() {
+                return Err(FieldError::new("price", "negative").into());
+            }
         }
-        if input.min_price.is_some_and(|m| m.is_negative()) {
-            return Err(FieldError::new("min_price", "negative").into());
-        }
-        let key = search_key(&[&sku, &name]);
-        Ok((sku, name, group, unit, key))
+        Ok(())
     }
 
     /// Adds a product with its first prices (valid from today).
@@ -299,29 +349,12 @@ impl App {
         prices: Vec<(PriceColumnId, Money)>,
     ) -> Result<ProductId, AppError> {
         self.catalog_manager(actor, "product", None).await?;
-        let (sku, name, group, unit, key) = Self::product_fields(&input)?;
-        let columns = catalog::price_columns(self.db()).await?;
-        for (c, p) in &prices {
-            if !columns.iter().any(|col| col.id == c.as_uuid()) {
-                return Err(FieldError::new("price_column_id", "unknown_price_column").into());
-            }
-            if p.is_negative() {
-                return Err(FieldError::new("price", "negative").into());
-            }
-        }
+        let clean = input.clean()?;
+        self.check_prices(&prices).await?;
         let id = ProductId::new();
         let at = now();
         let today = company_today();
-        let fields = ProductFields {
-            sku: &sku,
-            name: &name,
-            group_name: &group,
-            unit: &unit,
-            vat_category: input.vat_category.as_str(),
-            cost_price: input.cost_price.kopecks(),
-            min_price: input.min_price.map(Money::kopecks),
-            search_key: &key,
-        };
+        let fields = clean.fields();
         let mut tx = self.db().begin().await?;
         match catalog::insert_product_tx(&mut tx, id.as_uuid(), &fields, at).await {
             Err(e) if e.is_unique_violation() => return Err(AppError::Duplicate { field: "sku" }),
@@ -340,7 +373,7 @@ impl App {
             .await?;
         }
         let changes = json!({
-            "sku": sku, "name": name, "group": group, "unit": unit, "vat_category": input.vat_category,
+            "sku": clean.sku, "name": clean.name, "group": clean.group, "unit": clean.unit, "vat_category": input.vat_category,
             "cost_price": input.cost_price, "min_price": input.min_price,
             "prices": prices.iter().map(|(c, p)| json!({"price_column_id": c, "price": p})).collect::<Vec<_>>(),
         });
@@ -369,23 +402,14 @@ impl App {
         let current = catalog::product(self.db(), id.as_uuid())
             .await?
             .ok_or(AppError::NotFound)?;
-        let (sku, name, group, unit, key) = Self::product_fields(&input)?;
+        let clean = input.clean()?;
         let at = now();
         let archived_at = match (archived, current.archived_at) {
             (true, Some(t)) => Some(t),
             (true, None) => Some(at),
             (false, _) => None,
         };
-        let fields = ProductFields {
-            sku: &sku,
-            name: &name,
-            group_name: &group,
-            unit: &unit,
-            vat_category: input.vat_category.as_str(),
-            cost_price: input.cost_price.kopecks(),
-            min_price: input.min_price.map(Money::kopecks),
-            search_key: &key,
-        };
+        let fields = clean.fields();
         let mut tx = self.db().begin().await?;
         match catalog::update_product_tx(&mut tx, id.as_uuid(), version, &fields, archived_at, at).await {
             Err(DbError::Conflict) => {
@@ -396,10 +420,10 @@ impl App {
             other => other?,
         };
         let changes = diff(&[
-            ("sku", json!(current.sku), json!(sku)),
-            ("name", json!(current.name), json!(name)),
-            ("group", json!(current.group_name), json!(group)),
-            ("unit", json!(current.unit), json!(unit)),
+            ("sku", json!(current.sku), json!(clean.sku)),
+            ("name", json!(current.name), json!(clean.name)),
+            ("group", json!(current.group_name), json!(clean.group)),
+            ("unit", json!(current.unit), json!(clean.unit)),
             ("vat_category", json!(current.vat_category), json!(input.vat_category)),
             (
                 "cost_price",
@@ -444,15 +468,7 @@ impl App {
         if prices.is_empty() {
             return Err(FieldError::new("prices", "required").into());
         }
-        let columns = catalog::price_columns(self.db()).await?;
-        for (c, p) in &prices {
-            if !columns.iter().any(|col| col.id == c.as_uuid()) {
-                return Err(FieldError::new("price_column_id", "unknown_price_column").into());
-            }
-            if p.is_negative() {
-                return Err(FieldError::new("price", "negative").into());
-            }
-        }
+        self.check_prices(&prices).await?;
         let at = now();
         let mut tx = self.db().begin().await?;
         for (c, p) in &prices {

@@ -266,10 +266,7 @@ impl App {
             ),
             _ => None,
         };
-        let competitor = match stage {
-            DealStage::Lost => opt_text(patch.competitor, "competitor", 200)?.or_else(|| current.competitor.clone()),
-            _ => opt_text(patch.competitor, "competitor", 200)?.or_else(|| current.competitor.clone()),
-        };
+        let competitor = opt_text(patch.competitor, "competitor", 200)?.or_else(|| current.competitor.clone());
         let source = match patch.source_campaign {
             Some(s) => opt_text(s, "source_campaign", 200)?,
             None => current.source_campaign.clone(),

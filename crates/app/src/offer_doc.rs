@@ -13,10 +13,6 @@ use prospekt_storage::repo::{bank_accounts, users};
 use crate::offers::CompanyProfile;
 use crate::{App, AppError};
 
-fn dash_if_empty(s: Option<String>) -> String {
-    s.unwrap_or_default()
-}
-
 /// The table, totals and notes of an offer, as printed.
 pub fn offer_document(
     row: &OfferRow,
@@ -192,13 +188,13 @@ impl App {
             .unwrap_or_default();
         let buyer = Party {
             name: client.full_name.clone(),
-            inn: dash_if_empty(client.inn.clone()),
-            kpp: dash_if_empty(client.kpp.clone()),
-            ogrn: dash_if_empty(client.ogrn.clone()),
-            address: dash_if_empty(client.legal_address.clone()),
+            inn: client.inn.clone().unwrap_or_default(),
+            kpp: client.kpp.clone().unwrap_or_default(),
+            ogrn: client.ogrn.clone().unwrap_or_default(),
+            address: client.legal_address.clone().unwrap_or_default(),
             bank,
-            phone: dash_if_empty(client.phone.clone()),
-            email: dash_if_empty(client.email.clone()),
+            phone: client.phone.clone().unwrap_or_default(),
+            email: client.email.clone().unwrap_or_default(),
         };
         let owner = match row.owner_id {
             Some(o) => users::by_id(self.db(), o).await?,

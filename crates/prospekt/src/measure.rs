@@ -142,7 +142,7 @@ async fn plan(app: &App, db: &Db, n: u32) -> anyhow::Result<()> {
 async fn offers(app: &App, db: &Db, n: u32) -> anyhow::Result<()> {
     use prospekt_app::offers::{OfferInput, OfferLineInput};
     use prospekt_domain::counterparty::{LifecycleStatus, Tier};
-    use prospekt_domain::ids::{DealId, ProductId, UserId};
+    use prospekt_domain::ids::{DealId, ProductId};
     use prospekt_domain::money::Money;
     use prospekt_domain::pricing::{ClientSegment, Discount, LineInput, PricingInput, Quantity, Rounding, VatMode};
     use prospekt_domain::vat::VatCategory;
@@ -297,7 +297,6 @@ async fn offers(app: &App, db: &Db, n: u32) -> anyhow::Result<()> {
         render.push(rendered);
         both.push(built + rendered);
     }
-    let _ = UserId::from_uuid(owner);
     build.sort();
     render.sort();
     both.sort();
