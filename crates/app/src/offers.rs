@@ -116,7 +116,7 @@ fn approval_of(row: &OfferRow) -> ApprovalState {
     ApprovalState::parse(&row.approval).unwrap_or(ApprovalState::Required)
 }
 
-fn may_approve(actor: &Actor, department: Option<Uuid>) -> bool {
+pub(crate) fn may_approve(actor: &Actor, department: Option<Uuid>) -> bool {
     match actor.role {
         Role::CommercialDirector => true,
         Role::HeadOfDepartment => {
@@ -138,9 +138,9 @@ const DEFAULT_BODY: &str = "Здравствуйте!\n\nНаправляем к
 на сумму {total} руб. Предложение действительно до {valid_until}.\n\nС уважением,\n{manager}\n{company}";
 
 /// A priced document ready to store: the domain's result plus the product rows it used.
-struct Pricing {
-    priced: PricedDocument,
-    column: Option<Uuid>,
+pub(crate) struct Pricing {
+    pub(crate) priced: PricedDocument,
+    pub(crate) column: Option<Uuid>,
     vat_mode: VatMode,
     rounding: Rounding,
     date: NaiveDate,
@@ -177,7 +177,7 @@ impl App {
     /// heads and directors), today's VAT rates, the promotions running, the actor's limit.
     /// `kept`: the column the offer is already priced at (re-pricing a draft, revising), which
     /// stays allowed: it was the client's default or a head's choice when the offer was made.
-    async fn price_offer(
+    pub(crate) async fn price_offer(
         &self,
         actor: &Actor,
         client: &CounterpartyRow,
@@ -656,7 +656,11 @@ impl App {
         comment: Option<&str>,
     ) -> Result<ApprovalRow, AppError> {
         let row = self.approval(actor, id).await?;
-        if !may_approve(actor, row.department_id) || row.requested_by == Some(actor.user_id.as_uuid()) {
+        let allowed = match row.subject_kind.as_str() {
+            "order" | "write_off" => crate::orders::may_decide_credit(actor, row.department_id),
+            _ => may_approve(actor, row.department_id),
+        };
+        if !allowed || row.requested_by == Some(actor.user_id.as_uuid()) {
             return Err(self
                 .deny(actor, "approval", Some(id.as_uuid()), AppError::Forbidden)
                 .await);
@@ -675,6 +679,9 @@ impl App {
         }
         if comment.is_some_and(|c| c.chars().count() > 2000) {
             return Err(FieldError::new("comment", "too_long").with("max", "2000").into());
+        }
+        if row.subject_kind != "offer" {
+            return self.decide_other_approval(actor, &row, version, approve, comment).await;
         }
         let offer = offers::by_id(self.db(), row.subject_id)
             .await?

@@ -1,6 +1,8 @@
-//! Demo/benchmark data: a realistic offer with consistent arithmetic.
+//! Demo/benchmark data: a realistic offer, reconciliation act and claim with consistent arithmetic.
 
-use crate::{OfferDocument, OfferLine, Party, TotalRow};
+use crate::{
+    ActRow, ClaimDebt, ClaimInterestRow, ClaimLetter, OfferDocument, OfferLine, Party, ReconciliationAct, TotalRow,
+};
 use prospekt_domain::money::Money;
 
 /// (SKU, name, unit, list price in kopecks). Some names deliberately contain characters that are
@@ -143,27 +145,8 @@ pub fn sample_offer(lines: usize) -> OfferDocument {
         version: 2,
         date: "27.11.2026".to_owned(),
         valid_until: "11.12.2026".to_owned(),
-        seller: Party {
-            name: "ООО «Проспект-Электро»".to_owned(),
-            inn: "7701234567".to_owned(),
-            kpp: "770101001".to_owned(),
-            ogrn: "1187746123456".to_owned(),
-            address: "123456, г. Москва, ул. Большая Полянка, д. 7/10, стр. 3, офис 12".to_owned(),
-            bank: "р/с 40702810938000012345 в ПАО Сбербанк г. Москва, БИК 044525225, к/с 30101810400000000225"
-                .to_owned(),
-            phone: "+7 495 123-45-67".to_owned(),
-            email: "sales@prospekt-electro.ru".to_owned(),
-        },
-        buyer: Party {
-            name: "ООО «Торговый дом „Ёлка“ #1»".to_owned(),
-            inn: "5003012345".to_owned(),
-            kpp: "500301001".to_owned(),
-            ogrn: "1025000123456".to_owned(),
-            address: "142700, Московская обл., г. Видное, Белокаменное ш., д. 1, корп. 2".to_owned(),
-            bank: String::new(),
-            phone: "+7 495 765-43-21".to_owned(),
-            email: "zakupki@elka-td.ru".to_owned(),
-        },
+        seller: sample_seller(),
+        buyer: sample_buyer(),
         intro: "Уважаемый Пётр Сергеевич!\n\nБлагодарим Вас за интерес к продукции ООО «Проспект-Электро». \
                 По Вашему запросу № 17/11 от 20.11.2026 предлагаем поставку электротехнической продукции \
                 на перечисленных ниже условиях. Цены указаны в рублях с учётом персональной скидки \
@@ -219,6 +202,213 @@ pub fn sample_offer(lines: usize) -> OfferDocument {
         manager_contacts: "+7 495 123-45-67, доб. 204, ivanov@prospekt-electro.ru".to_owned(),
     }
 }
+
+fn sample_seller() -> Party {
+    Party {
+        name: "ООО «Проспект-Электро»".to_owned(),
+        inn: "7701234567".to_owned(),
+        kpp: "770101001".to_owned(),
+        ogrn: "1187746123456".to_owned(),
+        address: "123456, г. Москва, ул. Большая Полянка, д. 7/10, стр. 3, офис 12".to_owned(),
+        bank: "р/с 40702810938000012345 в ПАО Сбербанк г. Москва, БИК 044525225, к/с 30101810400000000225".to_owned(),
+        phone: "+7 495 123-45-67".to_owned(),
+        email: "sales@prospekt-electro.ru".to_owned(),
+    }
+}
+
+fn sample_buyer() -> Party {
+    Party {
+        name: "ООО «Торговый дом „Ёлка“ #1»".to_owned(),
+        inn: "5003012345".to_owned(),
+        kpp: "500301001".to_owned(),
+        ogrn: "1025000123456".to_owned(),
+        address: "142700, Московская обл., г. Видное, Белокаменное ш., д. 1, корп. 2".to_owned(),
+        bank: String::new(),
+        phone: "+7 495 765-43-21".to_owned(),
+        email: "zakupki@elka-td.ru".to_owned(),
+    }
+}
+
+/// A reconciliation act for 01.10.2026–30.11.2026 with `rows` documents: shipments (debit),
+/// payments of the two oldest unpaid shipments (credit) and now and then a return (credit); turnovers,
+/// closing balance and the conclusion add up. Public for demos, manual checks and rendering
+/// benchmarks.
+pub fn sample_reconciliation(rows: usize) -> ReconciliationAct {
+    let seller = sample_seller();
+    let buyer = sample_buyer();
+    let (first, last) = (day_2026(1, 10), day_2026(30, 11));
+    let opening = 9_600_000_i64;
+    // Unpaid amounts, oldest first (the opening balance is the oldest).
+    let mut unpaid = std::collections::VecDeque::from([opening]);
+    let (mut debit, mut credit) = (0_i64, 0_i64);
+    let (mut shipment_no, mut payment_no, mut return_no) = (1040, 2231, 17);
+    let span = usize::try_from(last - first + 1).unwrap_or(1);
+    let mut act_rows = Vec::with_capacity(rows);
+    for i in 0..rows {
+        let date = date_2026(first + i64::try_from(i * span / rows).unwrap_or(0));
+        let (document, amount, is_debit) = if i % 11 == 10
+            && let Some(open) = unpaid.back_mut().filter(|open| **open > 0)
+        {
+            // A return of part of the latest unpaid shipment.
+            return_no += 1;
+            let amount = (150_000 + (i as i64 * 7_919) % 1_200_000).min(*open);
+            *open -= amount;
+            let doc = format!("Возврат (корректировочный УПД № В-2026-{return_no:06} от {date})");
+            (doc, amount, false)
+        } else if i % 3 == 2 && !unpaid.is_empty() {
+            // One payment order for the two oldest unpaid amounts.
+            payment_no += 1;
+            let amount = unpaid.pop_front().unwrap_or(0) + unpaid.pop_front().unwrap_or(0);
+            (format!("Оплата (п/п № {payment_no} от {date})"), amount, false)
+        } else {
+            shipment_no += 1;
+            let amount = 500_000 + (i as i64 * 3_790_121) % 14_000_000;
+            unpaid.push_back(amount);
+            (
+                format!("Продажа (УПД № С-2026-{shipment_no:06} от {date})"),
+                amount,
+                true,
+            )
+        };
+        if is_debit {
+            debit += amount;
+        } else {
+            credit += amount;
+        }
+        act_rows.push(ActRow {
+            date,
+            document,
+            debit: if is_debit { money(amount) } else { String::new() },
+            credit: if is_debit { String::new() } else { money(amount) },
+        });
+    }
+    let closing = opening + debit - credit;
+    let period_to = date_2026(last);
+    let conclusion = match closing {
+        0 => format!("По данным {} на {period_to} задолженность отсутствует.", seller.name),
+        _ => format!(
+            "По данным {} на {period_to} задолженность в пользу {} составляет {} руб. ({}).",
+            seller.name,
+            if closing > 0 { &seller.name } else { &buyer.name },
+            money(closing.abs()),
+            rubles_in_words(closing.abs()),
+        ),
+    };
+    ReconciliationAct {
+        number: "АС-2026-000012".to_owned(),
+        date: "01.12.2026".to_owned(),
+        period_from: date_2026(first),
+        period_to,
+        seller,
+        buyer,
+        contract: Some("по договору поставки № 17/П от 01.02.2026".to_owned()),
+        opening_debit: money(opening),
+        opening_credit: String::new(),
+        rows: act_rows,
+        turnover_debit: money(debit),
+        turnover_credit: money(credit),
+        closing_debit: if closing > 0 { money(closing) } else { String::new() },
+        closing_credit: if closing < 0 { money(-closing) } else { String::new() },
+        conclusion,
+        seller_signatory: "Петров П. П.".to_owned(),
+        seller_accountant: "Смирнова О. В.".to_owned(),
+    }
+}
+
+/// Key rate used by the sample claim (in force from 27.07.2026 by the unverified table in
+/// `receivables-and-claims.md`; illustrative only).
+const SAMPLE_KEY_RATE: i64 = 14;
+
+/// `(day of the year, kopecks)`.
+type LatePayment = (i64, i64);
+
+/// A claim dated 06.11.2026 (suit possible from 08.12.2026, see `receivables-and-claims.md` §5)
+/// for three overdue shipments, one of them partly paid after its due date, with art. 395
+/// interest split where the base changes. Public for demos and manual checks.
+pub fn sample_claim() -> ClaimLetter {
+    let seller = sample_seller();
+    let claim_day = day_2026(6, 11);
+    // (document, due date, amount, payments after the due date).
+    let shipments: [(&str, i64, i64, &[LatePayment]); 3] = [
+        (
+            "УПД № С-2026-000987 от 08.09.2026",
+            day_2026(8, 10),
+            12_840_000,
+            &[(day_2026(20, 10), 8_000_000)],
+        ),
+        ("УПД № С-2026-001012 от 22.09.2026", day_2026(22, 10), 4_560_000, &[]),
+        ("УПД № С-2026-001031 от 29.09.2026", day_2026(29, 10), 21_235_040, &[]),
+    ];
+    let (mut debts, mut interest_rows) = (Vec::new(), Vec::new());
+    let (mut debt_total, mut interest_total) = (0_i64, 0_i64);
+    for (document, due, amount, payments) in shipments {
+        // Interest runs from the day after the due date to the claim date inclusive; a payment
+        // reduces the base from the next day.
+        let (mut base, mut from) = (amount, due + 1);
+        let periods = payments.iter().copied().chain([(claim_day, 0)]);
+        for (to, paid) in periods {
+            let days = to - from + 1;
+            let interest = round_div(base * SAMPLE_KEY_RATE * days, 100 * 365);
+            interest_rows.push(ClaimInterestRow {
+                from: date_2026(from),
+                to: date_2026(to),
+                days: days.to_string(),
+                base: money(base),
+                rate: format!("{SAMPLE_KEY_RATE},00\u{a0}%"),
+                amount: money(interest),
+            });
+            interest_total += interest;
+            base -= paid;
+            from = to + 1;
+        }
+        debt_total += base;
+        debts.push(ClaimDebt {
+            document: document.to_owned(),
+            due: date_2026(due),
+            amount: money(amount),
+            open: money(base),
+        });
+    }
+    let claim_total = debt_total + interest_total;
+    ClaimLetter {
+        number: "П-2026-000007".to_owned(),
+        date: date_2026(claim_day),
+        bank_details: seller.bank.clone(),
+        seller,
+        buyer: sample_buyer(),
+        contract: Some("по договору поставки № 17/П от 01.02.2026".to_owned()),
+        debts,
+        debt_total: money(debt_total),
+        debt_total_words: rubles_in_words(debt_total),
+        interest_title: "Проценты по ст. 395 ГК РФ".to_owned(),
+        interest_rows,
+        interest_total: money(interest_total),
+        claim_total: money(claim_total),
+        claim_total_words: rubles_in_words(claim_total),
+        pay_within_days: 10,
+        suit_possible_from: "08.12.2026".to_owned(),
+        signatory: "Петров П. П.".to_owned(),
+    }
+}
+
+/// Day of the year 2026 (not a leap year) → `"dd.mm.2026"`.
+fn date_2026(day: i64) -> String {
+    let mut day = day;
+    for (month, len) in MONTHS_2026.iter().enumerate() {
+        if day <= *len {
+            return format!("{day:02}.{:02}.2026", month + 1);
+        }
+        day -= len;
+    }
+    format!("{day}.??.2026")
+}
+
+/// `(day, month)` → day of the year 2026 (1 January = 1).
+fn day_2026(day: i64, month: usize) -> i64 {
+    MONTHS_2026[..month - 1].iter().sum::<i64>() + day
+}
+
+const MONTHS_2026: [i64; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 fn round_div(a: i64, b: i64) -> i64 {
     (a + b / 2).div_euclid(b)

@@ -79,4 +79,16 @@ typed_id!(
     InvoiceId,
     PaymentId,
     AuditId,
+    ShipmentId,
+    /// An imported bank statement.
+    StatementId,
+    /// One payment document of an imported bank statement.
+    StatementDocId,
+    /// A return of shipped goods or a refusal of unshipped ones.
+    ReturnId,
+    /// An act of shortage or mis-grading on a shipment.
+    DiscrepancyActId,
+    /// A debt collection case (reminder → letter → claim → court).
+    CollectionCaseId,
+    WriteOffId,
 );

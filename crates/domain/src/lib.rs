@@ -37,6 +37,9 @@ macro_rules! string_enum {
 
 pub mod absence;
 pub mod activity;
+pub mod allocation;
+pub mod bank_match;
+pub mod calendar;
 pub mod contact;
 pub mod contact_plan;
 pub mod counterparty;
@@ -45,9 +48,13 @@ pub mod ical;
 pub mod identifiers;
 pub mod ids;
 pub mod import;
+pub mod interest;
 pub mod money;
 pub mod offer;
+pub mod order;
+pub mod payment_purpose;
 pub mod pricing;
+pub mod receivables;
 pub mod role;
 pub mod search;
 pub mod vat;

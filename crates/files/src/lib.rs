@@ -7,6 +7,7 @@
 //!
 //! The crate knows nothing about the database or async: callers hand it bytes and rows.
 
+pub mod bank_1c;
 mod csv_read;
 mod csv_write;
 mod guard;

@@ -463,7 +463,7 @@ pub async fn duplicate_groups(
 }
 
 /// Tables whose rows belong to a counterparty and follow it in a merge.
-pub const CHILD_TABLES: [&str; 9] = [
+pub const CHILD_TABLES: [&str; 16] = [
     "contacts",
     "bank_accounts",
     "activities",
@@ -473,6 +473,13 @@ pub const CHILD_TABLES: [&str; 9] = [
     "orders",
     "invoices",
     "payments",
+    "shipments",
+    "order_returns",
+    "discrepancy_acts",
+    "collection_cases",
+    "write_offs",
+    "reconciliation_acts",
+    "bank_statement_docs",
 ];
 
 /// Moves every child row of `from` to `into`; returns the count moved per table.

@@ -3,12 +3,15 @@
 pub mod absences;
 pub mod activities;
 pub mod audit;
+pub mod bank;
 pub mod bank_accounts;
 pub mod catalog;
+pub mod collections;
 pub mod contacts;
 pub mod counterparties;
 pub mod deals;
 pub mod import;
+pub mod ledger;
 pub mod offers;
 pub mod org;
 pub mod plan;
