@@ -26,6 +26,7 @@ pub mod orders;
 pub mod org;
 pub mod plan;
 pub mod policy;
+pub mod receivable_docs;
 pub mod receivables;
 pub mod search;
 pub mod users;

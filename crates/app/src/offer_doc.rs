@@ -139,16 +139,7 @@ pub fn offer_document(
         version: row.revision.max(1) as u32,
         date: row.priced_on.format("%d.%m.%Y").to_string(),
         valid_until: row.valid_until.format("%d.%m.%Y").to_string(),
-        seller: Party {
-            name: seller.name.clone(),
-            inn: seller.inn.clone(),
-            kpp: seller.kpp.clone(),
-            ogrn: seller.ogrn.clone(),
-            address: seller.address.clone(),
-            bank: seller.bank.clone(),
-            phone: seller.phone.clone(),
-            email: seller.email.clone(),
-        },
+        seller: seller_party(seller),
         buyer,
         intro: row.intro.clone(),
         vat_included,
@@ -172,21 +163,31 @@ fn position_ru(role: &str) -> &'static str {
     }
 }
 
+/// Our requisites as printed on documents.
+pub(crate) fn seller_party(seller: &CompanyProfile) -> Party {
+    Party {
+        name: seller.name.clone(),
+        inn: seller.inn.clone(),
+        kpp: seller.kpp.clone(),
+        ogrn: seller.ogrn.clone(),
+        address: seller.address.clone(),
+        bank: seller.bank.clone(),
+        phone: seller.phone.clone(),
+        email: seller.email.clone(),
+    }
+}
+
 impl App {
-    /// The stored offer rendered to PDF: (file name, bytes).
-    pub(crate) async fn render_offer_pdf(&self, row: &OfferRow) -> Result<(String, Vec<u8>), AppError> {
-        let lines = offers::lines(self.db(), row.id).await?;
-        let (seller, _) = self.company_profile().await?;
-        let client = counterparties::by_id(self.db(), row.counterparty_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let bank = bank_accounts::for_counterparty(self.db(), row.counterparty_id)
+    /// A client's requisites as printed on documents (its first bank account).
+    pub(crate) async fn client_party(&self, id: uuid::Uuid) -> Result<Party, AppError> {
+        let client = counterparties::by_id(self.db(), id).await?.ok_or(AppError::NotFound)?;
+        let bank = bank_accounts::for_counterparty(self.db(), id)
             .await
             .ok()
             .and_then(|a| a.into_iter().next())
             .map(|a| format!("р/с {} в {}, БИК {}", a.account, a.bank_name, a.bik))
             .unwrap_or_default();
-        let buyer = Party {
+        Ok(Party {
             name: client.full_name.clone(),
             inn: client.inn.clone().unwrap_or_default(),
             kpp: client.kpp.clone().unwrap_or_default(),
@@ -195,7 +196,14 @@ impl App {
             bank,
             phone: client.phone.clone().unwrap_or_default(),
             email: client.email.clone().unwrap_or_default(),
-        };
+        })
+    }
+
+    /// The stored offer rendered to PDF: (file name, bytes).
+    pub(crate) async fn render_offer_pdf(&self, row: &OfferRow) -> Result<(String, Vec<u8>), AppError> {
+        let lines = offers::lines(self.db(), row.id).await?;
+        let (seller, _) = self.company_profile().await?;
+        let buyer = self.client_party(row.counterparty_id).await?;
         let owner = match row.owner_id {
             Some(o) => users::by_id(self.db(), o).await?,
             None => None,

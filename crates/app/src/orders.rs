@@ -1151,3 +1151,19 @@ impl App {
         coll::act(self.db(), id.as_uuid()).await?.ok_or(AppError::NotFound)
     }
 }
+
+impl App {
+    /// Returns and refusals of the last `days`, grouped by reason, product, client or manager,
+    /// in the actor's scope.
+    pub async fn returns_analysis(
+        &self,
+        actor: &Actor,
+        by: coll::ReturnsBy,
+        kind: Option<ReturnKind>,
+        days: i64,
+    ) -> Result<Vec<coll::ReturnGroup>, AppError> {
+        let access = self.access(actor).await?;
+        let from = now() - chrono::Duration::days(days.clamp(1, 3660));
+        Ok(coll::returns_analysis(self.db(), &access.scope, by, kind.map(|k| k.as_str()), from, 200).await?)
+    }
+}

@@ -611,29 +611,6 @@ impl App {
         Ok(())
     }
 
-    /// Seeds the key-rate table and the calendar on first start (empty tables only).
-    pub async fn seed_reference(&self) -> Result<(), AppError> {
-        let (rates, days) = coll::reference_seeded(self.db()).await?;
-        if rates && days {
-            return Ok(());
-        }
-        let mut tx = self.db().begin().await?;
-        if !rates {
-            let rows: Vec<(NaiveDate, i32)> = prospekt_domain::interest::key_rate_table()
-                .iter()
-                .map(|r| (r.from, r.rate_bp as i32))
-                .collect();
-            coll::replace_key_rates_tx(&mut tx, &rows).await?;
-        }
-        if !days {
-            let cal = prospekt_domain::calendar::WorkCalendar::russian_default();
-            let rows: Vec<(NaiveDate, bool)> = cal.overrides().collect();
-            coll::put_calendar_tx(&mut tx, &rows).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Interest on an invoice up to `until` (default today): art. 395 by the key-rate periods,
     /// and the contractual penalty when the client's terms set one.
     pub async fn invoice_interest(

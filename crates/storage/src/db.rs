@@ -289,7 +289,7 @@ impl Db {
         let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
         let result = db_run!(self, pool => migrator.run(pool).await);
         match result {
-            Ok(()) => Ok(()),
+            Ok(()) => crate::repo::collections::seed_reference(self).await,
             Err(MigrateError::VersionMissing(v)) => Err(DbError::SchemaTooNew {
                 url: url.redacted(),
                 db_version: v,

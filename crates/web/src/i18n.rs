@@ -752,6 +752,199 @@ pub fn field_error_message(lang: Lang, e: &FieldError) -> String {
         (Lang::En, "invalid_vat_mode") => "VAT mode: included or on_top".into(),
         (Lang::Ru, "invalid_rounding") => "Округление: per_line или per_document".into(),
         (Lang::En, "invalid_rounding") => "Rounding: per_line or per_document".into(),
+        // --- orders, receivables, bank statements ---
+        (Lang::Ru, "order_transition_not_allowed") => {
+            format!(
+                "Заказ в статусе «{}»: действие «{}» недоступно",
+                param("from"),
+                param("action")
+            )
+        }
+        (Lang::En, "order_transition_not_allowed") => {
+            format!(
+                "The order is {}: \"{}\" is not possible",
+                param("from"),
+                param("action")
+            )
+        }
+        (Lang::Ru, "order_not_editable") => "Заказ уже передан в работу: строки менять нельзя".into(),
+        (Lang::En, "order_not_editable") => "The order has been submitted: its lines can no longer change".into(),
+        (Lang::Ru, "order_not_on_hold") => "Заказ не ждёт решения по кредиту".into(),
+        (Lang::En, "order_not_on_hold") => "The order is not waiting for a credit decision".into(),
+        (Lang::Ru, "order_partly_shipped") => "Часть заказа отгружена: отмените остаток отказом".into(),
+        (Lang::En, "order_partly_shipped") => "Part of the order has shipped: refuse the rest instead".into(),
+        (Lang::Ru, "order_not_shippable") => format!("Заказ в статусе «{}» отгружать нельзя", param("status")),
+        (Lang::En, "order_not_shippable") => format!("An order that is {} cannot be shipped", param("status")),
+        (Lang::Ru, "nothing_to_ship") => "Всё по заказу уже отгружено".into(),
+        (Lang::En, "nothing_to_ship") => "Everything on the order has shipped".into(),
+        (Lang::Ru, "unknown_order_line") => format!("Строка {}: такой строки в заказе нет", param("line")),
+        (Lang::En, "unknown_order_line") => format!("Line {}: the order has no such line", param("line")),
+        (Lang::Ru, "must_be_positive") => format!("Поле «{}»: значение должно быть больше нуля", e.field),
+        (Lang::En, "must_be_positive") => format!("Field \"{}\": the value must be above zero", e.field),
+        (Lang::Ru, "over_ordered") => format!(
+            "Строка {}: больше заказанного, осталось {}",
+            param("line"),
+            param("left")
+        ),
+        (Lang::En, "over_ordered") => format!("Line {}: more than ordered, {} left", param("line"), param("left")),
+        (Lang::Ru, "date_in_future") => format!("Поле «{}»: дата ещё не наступила", e.field),
+        (Lang::En, "date_in_future") => format!("Field \"{}\": the date is in the future", e.field),
+        (Lang::Ru, "before_shipment") => "Дата раньше даты отгрузки".into(),
+        (Lang::En, "before_shipment") => "The date is before the shipment".into(),
+        (Lang::Ru, "already_delivered") => "Отгрузка уже отмечена доставленной".into(),
+        (Lang::En, "already_delivered") => "The shipment is already marked delivered".into(),
+        (Lang::Ru, "already_invoiced") => "По этой отгрузке счёт уже выставлен".into(),
+        (Lang::En, "already_invoiced") => "This shipment is already invoiced".into(),
+        (Lang::Ru, "not_for_refusal") => "Отказ относится к неотгруженному товару: отгрузку не указывают".into(),
+        (Lang::En, "not_for_refusal") => "A refusal is of goods not shipped: give no shipment".into(),
+        (Lang::Ru, "not_of_this_order") => "Эта отгрузка относится к другому заказу".into(),
+        (Lang::En, "not_of_this_order") => "This shipment belongs to another order".into(),
+        (Lang::Ru, "order_not_taken") => "Заказ ещё не принят: отказываться не от чего".into(),
+        (Lang::En, "order_not_taken") => "The order has not been taken yet: nothing to refuse".into(),
+        (Lang::Ru, "required_for_other") => "Для причины «Другое» опишите её в комментарии".into(),
+        (Lang::En, "required_for_other") => "For the reason \"other\" describe it in the comment".into(),
+        (Lang::Ru, "not_in_shipment") => format!("Строка {}: этого товара нет в отгрузке", param("line")),
+        (Lang::En, "not_in_shipment") => format!("Line {}: the shipment has no such goods", param("line")),
+        (Lang::Ru, "over_shipped") => format!("Строка {}: больше, чем отгружено", param("line")),
+        (Lang::En, "over_shipped") => format!("Line {}: more than was shipped", param("line")),
+        (Lang::Ru, "over_unshipped") => format!("Строка {}: больше, чем осталось отгрузить", param("line")),
+        (Lang::En, "over_unshipped") => format!("Line {}: more than is left to ship", param("line")),
+        (Lang::Ru, "act_decided") => "По акту уже принято решение".into(),
+        (Lang::En, "act_decided") => "The act has already been decided".into(),
+        (Lang::Ru, "counterparty_archived") => "Клиент в архиве: заказы на него не принимаются".into(),
+        (Lang::En, "counterparty_archived") => "The client is archived: no orders for it".into(),
+        (Lang::Ru, "invalid_order_status") => format!("Неизвестный статус заказа «{}»", param("value")),
+        (Lang::En, "invalid_order_status") => format!("Unknown order status \"{}\"", param("value")),
+        (Lang::Ru, "invalid_order_action") => "Действие: start_fulfilment, cancel или reopen".into(),
+        (Lang::En, "invalid_order_action") => "Action: start_fulfilment, cancel or reopen".into(),
+        (Lang::Ru, "invalid_return_kind") => "Вид: return (возврат) или refusal (отказ)".into(),
+        (Lang::En, "invalid_return_kind") => "Kind: return or refusal".into(),
+        (Lang::Ru, "invalid_return_reason") => format!("Неизвестная причина возврата «{}»", param("value")),
+        (Lang::En, "invalid_return_reason") => format!("Unknown return reason \"{}\"", param("value")),
+        (Lang::Ru, "invalid_discrepancy_kind") => "Вид акта: shortage (недостача) или misgrading (пересортица)".into(),
+        (Lang::En, "invalid_discrepancy_kind") => "Act kind: shortage or misgrading".into(),
+        (Lang::Ru, "invalid_collection_stage") => "Этап: reminder, letter, claim, court или closed".into(),
+        (Lang::En, "invalid_collection_stage") => "Stage: reminder, letter, claim, court or closed".into(),
+        (Lang::Ru, "invalid_deferral_kind") => "Отсрочка: calendar (календарные дни) или banking (банковские)".into(),
+        (Lang::En, "invalid_deferral_kind") => "Deferral: calendar or banking days".into(),
+        (Lang::Ru, "payment_fully_allocated") => "Платёж уже полностью разнесён".into(),
+        (Lang::En, "payment_fully_allocated") => "The payment is fully allocated".into(),
+        (Lang::Ru, "allocation_conflict") => {
+            "Пока вы разносили платёж, счёт или платёж изменился: обновите и повторите".into()
+        }
+        (Lang::En, "allocation_conflict") => {
+            "The invoice or payment changed while you allocated: reload and try again".into()
+        }
+        (Lang::Ru, "allocation_not_positive") => "Сумма разнесения должна быть больше нуля".into(),
+        (Lang::En, "allocation_not_positive") => "An allocated amount must be above zero".into(),
+        (Lang::Ru, "allocation_unknown_invoice") => "Счёт не найден среди открытых счетов клиента".into(),
+        (Lang::En, "allocation_unknown_invoice") => "The invoice is not among the client's open invoices".into(),
+        (Lang::Ru, "allocation_exceeds_invoice") => format!("Больше, чем осталось по счёту ({} ₽)", param("open")),
+        (Lang::En, "allocation_exceeds_invoice") => format!("More than is open on the invoice ({})", param("open")),
+        (Lang::Ru, "allocation_exceeds_payment") => "Разнесено больше суммы платежа".into(),
+        (Lang::En, "allocation_exceeds_payment") => "More allocated than the payment".into(),
+        (Lang::Ru, "allocation_duplicate") => "Один счёт указан дважды".into(),
+        (Lang::En, "allocation_duplicate") => "The same invoice is given twice".into(),
+        (Lang::Ru, "over_open_amount") => format!("Больше открытого остатка по счёту ({} ₽)", param("open")),
+        (Lang::En, "over_open_amount") => format!("More than the invoice's open amount ({})", param("open")),
+        (Lang::Ru, "no_overdue_debt") => "У клиента нет просроченной задолженности".into(),
+        (Lang::En, "no_overdue_debt") => "The client has no overdue debt".into(),
+        (Lang::Ru, "case_already_open") => "По клиенту уже идёт взыскание".into(),
+        (Lang::En, "case_already_open") => "A collection case is already open for this client".into(),
+        (Lang::Ru, "stage_not_allowed") => format!("С этапа «{}» нельзя перейти на «{}»", param("from"), param("to")),
+        (Lang::En, "stage_not_allowed") => format!("Cannot go from \"{}\" to \"{}\"", param("from"), param("to")),
+        (Lang::Ru, "claim_term_running") => {
+            format!("Претензионный срок не истёк: иск можно подать с {}", param("suit_from"))
+        }
+        (Lang::En, "claim_term_running") => {
+            format!(
+                "The pre-trial term is running: a suit may be filed from {}",
+                param("suit_from")
+            )
+        }
+        (Lang::Ru, "required_to_close") => "Опишите итог, чтобы закрыть дело".into(),
+        (Lang::En, "required_to_close") => "Describe the outcome to close the case".into(),
+        (Lang::Ru, "after_to") => "Начало периода позже его конца".into(),
+        (Lang::En, "after_to") => "The period starts after it ends".into(),
+        (Lang::Ru, "before_invoice") => "Дата раньше даты счёта".into(),
+        (Lang::En, "before_invoice") => "The date is before the invoice".into(),
+        (Lang::Ru, "duplicate_date") => "Две ставки с одной датой".into(),
+        (Lang::En, "duplicate_date") => "Two rates on the same date".into(),
+        (Lang::Ru, "rate_out_of_range") => "Ставка — от 0 до 100 %".into(),
+        (Lang::En, "rate_out_of_range") => "A rate is from 0 to 100 %".into(),
+        (Lang::Ru, "invalid_value") => format!("Поле «{}»: недопустимое значение «{}»", e.field, param("value")),
+        (Lang::En, "invalid_value") => format!("Field \"{}\": invalid value \"{}\"", e.field, param("value")),
+        (Lang::Ru, "unknown_counterparty") => "Такого клиента нет".into(),
+        (Lang::En, "unknown_counterparty") => "No such client".into(),
+        (Lang::Ru, "not_1c_exchange") => "Это не выписка 1С: первая строка должна быть «1CClientBankExchange»".into(),
+        (Lang::En, "not_1c_exchange") => "Not a 1C statement: the first line must be \"1CClientBankExchange\"".into(),
+        (Lang::Ru, "missing_end_of_file") => format!("Строка {}: файл не заканчивается «КонецФайла»", param("line")),
+        (Lang::En, "missing_end_of_file") => {
+            format!("Line {}: the file does not end with \"КонецФайла\"", param("line"))
+        }
+        (Lang::Ru, "section_not_closed") => format!("Строка {}: секция не закрыта", param("line")),
+        (Lang::En, "section_not_closed") => format!("Line {}: the section is not closed", param("line")),
+        (Lang::Ru, "bad_date") => format!("Строка {}: дата не в формате ДД.ММ.ГГГГ", param("line")),
+        (Lang::En, "bad_date") => format!("Line {}: the date is not DD.MM.YYYY", param("line")),
+        (Lang::Ru, "bad_amount") => format!("Строка {}: неверная сумма", param("line")),
+        (Lang::En, "bad_amount") => format!("Line {}: bad amount", param("line")),
+        (Lang::Ru, "bad_encoding") => {
+            format!(
+                "Строка {}: неверная кодировка (ожидается Windows-1251, DOS или UTF-8)",
+                param("line")
+            )
+        }
+        (Lang::En, "bad_encoding") => {
+            format!(
+                "Line {}: wrong encoding (Windows-1251, DOS or UTF-8 expected)",
+                param("line")
+            )
+        }
+        (Lang::Ru, "missing_field") => format!(
+            "Строка {}: не хватает обязательного поля ({})",
+            param("line"),
+            param("detail")
+        ),
+        (Lang::En, "missing_field") => format!(
+            "Line {}: a required field is missing ({})",
+            param("line"),
+            param("detail")
+        ),
+        (Lang::Ru, "unexpected_line") => format!("Строка {}: строка не по формату «Ключ=Значение»", param("line")),
+        (Lang::En, "unexpected_line") => format!("Line {}: not a \"Key=Value\" line", param("line")),
+        (Lang::Ru, "balance_mismatch") => {
+            format!(
+                "Строка {}: остатки не сходятся (начальный + поступления − списания ≠ конечный)",
+                param("line")
+            )
+        }
+        (Lang::En, "balance_mismatch") => {
+            format!(
+                "Line {}: balances do not add up (opening + in − out ≠ closing)",
+                param("line")
+            )
+        }
+        (Lang::Ru, "too_many_documents") => format!("Слишком много документов в выписке: не больше {}", param("max")),
+        (Lang::En, "too_many_documents") => format!("Too many documents in the statement: at most {}", param("max")),
+        (Lang::Ru, "no_account") => "В выписке не указан наш расчётный счёт".into(),
+        (Lang::En, "no_account") => "The statement does not name our account".into(),
+        (Lang::Ru, "document_of_another_account") => {
+            format!("Строка {}: документ не относится к счетам выписки", param("line"))
+        }
+        (Lang::En, "document_of_another_account") => {
+            format!(
+                "Line {}: the document is not of the statement's accounts",
+                param("line")
+            )
+        }
+        (Lang::Ru, "statement_conflict") => {
+            "Пока шла загрузка, счета клиентов изменились: загрузите выписку ещё раз".into()
+        }
+        (Lang::En, "statement_conflict") => "Invoices changed during the import: import the statement again".into(),
+        (Lang::Ru, "doc_already_resolved") => "Этот платёж уже разобран".into(),
+        (Lang::En, "doc_already_resolved") => "This payment has already been resolved".into(),
+        (Lang::Ru, "payment_already_booked") => "Платёж уже проведён по клиенту: разнесите его".into(),
+        (Lang::En, "payment_already_booked") => "The payment is booked to a client: allocate it instead".into(),
         (Lang::Ru, _) => format!("Поле «{}»: недопустимое значение ({})", e.field, e.code),
         (Lang::En, _) => format!("Field \"{}\": invalid value ({})", e.field, e.code),
     }

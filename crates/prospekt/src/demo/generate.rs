@@ -12,6 +12,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc};
+use prospekt_domain::calendar::{DeferralKind, WorkCalendar, due_date};
+use prospekt_domain::order::OrderStatus;
 use prospekt_storage::bulk::{Batch, BulkTable, Val};
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
@@ -86,6 +88,10 @@ pub static COUNTERPARTIES: BulkTable = BulkTable::new(
         "price_column_id",
         "payment_terms_days",
         "credit_limit",
+        "deferral_kind",
+        "penalty_daily_ppm",
+        "penalty_cap_bp",
+        "claim_term_days",
         "legal_address",
         "actual_address",
         "city",
@@ -169,7 +175,12 @@ pub static ORDERS: BulkTable = BulkTable::new(
         "status",
         "ordered_on",
         "total",
+        "total_vat",
+        "shipped_amount",
+        "invoiced_amount",
         "created_at",
+        "submitted_at",
+        "updated_at",
     ],
 );
 pub static INVOICES: BulkTable = BulkTable::new(
@@ -182,6 +193,7 @@ pub static INVOICES: BulkTable = BulkTable::new(
         "issued_on",
         "due_on",
         "total",
+        "vat_amount",
         "paid",
         "created_at",
     ],
@@ -207,13 +219,17 @@ pub static PAYMENTS: BulkTable = BulkTable::new(
         "counterparty_id",
         "paid_on",
         "amount",
+        "allocated",
+        "source",
         "doc_number",
         "purpose",
         "created_at",
     ],
 );
-pub static PAYMENT_ALLOCATIONS: BulkTable =
-    BulkTable::new("payment_allocations", &["payment_id", "invoice_id", "amount"]);
+pub static PAYMENT_ALLOCATIONS: BulkTable = BulkTable::new(
+    "payment_allocations",
+    &["payment_id", "invoice_id", "amount", "created_at"],
+);
 
 /// Every table the generator fills, in foreign-key order.
 pub static ALL_TABLES: [&BulkTable; 17] = [
@@ -247,6 +263,9 @@ pub struct Plan {
     /// VIP clients go to the department's managers.
     pub kam_clients: u64,
     pub products: usize,
+    /// Multiplies the range an order's line count is drawn from (1 keeps the base ranges:
+    /// 3–15 lines for key clients, 1–10 for the others).
+    pub invoice_line_factor: i64,
 }
 
 /// Price columns in the order of [`PRICE_COLUMN_DEFS`]: index used by `ProductRef::prices`.
@@ -335,6 +354,8 @@ pub struct Refs {
     pub products: Vec<ProductRef>,
     /// The day the current price list took effect; earlier invoices use the old prices.
     pub price_change: NaiveDate,
+    /// Working days for due dates: the Russian calendar as the application ships it.
+    pub calendar: WorkCalendar,
 }
 
 /// Reference rows plus what the report needs.
@@ -346,10 +367,46 @@ pub struct RefOutput {
 /// A seeded RNG for one purpose (`stream`) of one seed: SplitMix64 finalizer over both,
 /// so neighbouring chunk numbers give unrelated streams.
 pub fn rng_for(seed: u64, stream: u64) -> StdRng {
-    let mut z = seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    StdRng::seed_from_u64(mix64(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+}
+
+/// The SplitMix64 finalizer: a well-mixed 64-bit hash of `z`.
+fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    StdRng::seed_from_u64(z ^ (z >> 31))
+    z ^ (z >> 31)
+}
+
+/// Salt of the hash behind a counterparty's contract terms (ASCII "terms").
+const TERMS_STREAM: u64 = 0x74_65_72_6D_73;
+
+/// A counterparty's contract terms beyond the deferral and the credit limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Contract {
+    deferral: DeferralKind,
+    /// Contractual penalty instead of art. 395 interest: (ppm of the debt per day, cap in bp).
+    penalty: Option<(i64, i64)>,
+    claim_term_days: i64,
+}
+
+impl Contract {
+    /// Drawn from a hash of `(seed, row index)` rather than from the chunk's RNG, so adding
+    /// these columns left every other value (and every count) a seed produces as it was.
+    /// Of the clients with a deferral, ~20 % count it in banking days, ~15 % pay a penalty of
+    /// 0.1 % a day capped at 10 % of the debt, and ~4 % agreed on a 10-day claim term.
+    fn of(seed: u64, i: u64, terms: i64) -> Contract {
+        let h = mix64(mix64(seed ^ TERMS_STREAM).wrapping_add(i));
+        let deferred = terms > 0;
+        Contract {
+            deferral: if deferred && h % 100 < 20 {
+                DeferralKind::Banking
+            } else {
+                DeferralKind::Calendar
+            },
+            penalty: (deferred && h / 100 % 100 < 15).then_some((1_000, 1_000)),
+            claim_term_days: if deferred && h / 10_000 % 100 < 4 { 10 } else { 30 },
+        }
+    }
 }
 
 /// A UUID v7 for a row created at `at`, with random bits from the seeded RNG.
@@ -708,6 +765,7 @@ pub fn reference_data(
         price_columns,
         products,
         price_change,
+        calendar: WorkCalendar::russian_default(),
     };
     let batches = vec![
         departments_b,
@@ -747,8 +805,9 @@ struct Out {
 }
 
 impl Out {
-    fn new(cps: u64) -> Self {
+    fn new(cps: u64, line_factor: i64) -> Self {
         let n = usize::try_from(cps).unwrap_or(usize::MAX / 64);
+        let line_factor = usize::try_from(line_factor).unwrap_or(1).max(1);
         Out {
             cps: Batch::with_capacity(&COUNTERPARTIES, n),
             banks: Batch::with_capacity(&BANK_ACCOUNTS, n),
@@ -757,7 +816,7 @@ impl Out {
             deals: Batch::with_capacity(&DEALS, n * 2 / 3),
             orders: Batch::with_capacity(&ORDERS, n * 3 / 2),
             invoices: Batch::with_capacity(&INVOICES, n * 3 / 2),
-            lines: Batch::with_capacity(&INVOICE_LINES, n * 6),
+            lines: Batch::with_capacity(&INVOICE_LINES, n * 6 * line_factor),
             payments: Batch::with_capacity(&PAYMENTS, n * 3 / 2),
             allocations: Batch::with_capacity(&PAYMENT_ALLOCATIONS, n * 3 / 2),
         }
@@ -798,7 +857,7 @@ impl Counters {
 pub fn generate_group(refs: &Refs, counters: &mut Counters, chunks: std::ops::Range<u64>) -> Group {
     let first = chunks.start * CHUNK;
     let end = (chunks.end * CHUNK).min(refs.plan.counterparties);
-    let mut out = Out::new(end.saturating_sub(first));
+    let mut out = Out::new(end.saturating_sub(first), refs.plan.invoice_line_factor);
     for chunk in chunks {
         let mut g = Gen {
             refs,
@@ -890,6 +949,7 @@ struct Cp {
     department: usize,
     price_column: usize,
     terms: i64,
+    deferral: DeferralKind,
     domain: Option<String>,
     contacts: Vec<Uuid>,
 }
@@ -1037,6 +1097,7 @@ impl Gen<'_> {
             };
             rng.random_range(lo / 50_000..=hi / 50_000) * 50_000 * 100
         };
+        let contract = Contract::of(refs.seed, i, terms);
         let legal_address = address(rng, city);
         let actual_address = if rng.random_bool(0.7) {
             legal_address.clone()
@@ -1086,6 +1147,10 @@ impl Gen<'_> {
             Val::Uuid(refs.price_columns[price_column]),
             Val::Int(terms),
             Val::Int(credit_limit),
+            Val::Str(contract.deferral.as_str()),
+            contract.penalty.map_or(Val::Null, |(ppm, _)| Val::Int(ppm)),
+            contract.penalty.map_or(Val::Null, |(_, cap)| Val::Int(cap)),
+            Val::Int(contract.claim_term_days),
             Val::Text(legal_address),
             Val::Text(actual_address),
             Val::Str(city.name),
@@ -1112,6 +1177,7 @@ impl Gen<'_> {
             department,
             price_column,
             terms,
+            deferral: contract.deferral,
             domain,
             contacts: Vec::new(),
         };
@@ -1407,41 +1473,55 @@ impl Gen<'_> {
             let order_created = office_time(rng, ordered_on).min(refs.now);
             let order_id = uuid_at(rng, order_created);
             let order_number = Counters::next(&mut self.counters.orders, "З", ordered_on);
+            let f = refs.plan.invoice_line_factor.max(1);
             let lines = match cp.status {
-                Status::KeyClient => rng.random_range(3..=15),
-                _ => rng.random_range(1..=10),
+                Status::KeyClient => rng.random_range(3 * f..=15 * f),
+                _ => rng.random_range(f..=10 * f),
             };
             let recent = (today - ordered_on).num_days() <= 3;
+            // Taken in the last few days and not invoiced yet: submitted (waiting for the
+            // credit decision) or approved for fulfilment; a few orders were cancelled.
             let no_invoice = if recent && rng.random_bool(0.4) {
-                Some(*pick(rng, &["new", "confirmed"]))
+                Some(*pick(rng, &[OrderStatus::Submitted, OrderStatus::Approved]))
             } else if rng.random_bool(0.02) {
-                Some("cancelled")
+                Some(OrderStatus::Cancelled)
             } else {
                 None
             };
 
             if let Some(status) = no_invoice {
-                // No invoice yet: the order total is what its lines would come to.
-                let mut total = 0;
+                // No invoice yet: the order total (and its VAT) is what its lines would come to.
+                let (mut total, mut total_vat) = (0, 0);
                 for _ in 0..lines {
-                    let (_, _, _, amount, _) = self.line(cp, ordered_on);
+                    let (_, _, _, amount, vat) = self.line(cp, ordered_on);
                     total += amount;
+                    total_vat += vat.included_in(amount);
                 }
                 self.out.orders.push_row([
                     Val::Uuid(order_id),
                     Val::Text(order_number),
                     Val::Uuid(cp.id),
                     owner.into(),
-                    Val::Str(status),
+                    Val::Str(status.as_str()),
                     Val::Date(ordered_on),
                     Val::Int(total),
+                    Val::Int(total_vat),
+                    Val::Int(0),
+                    Val::Int(0),
+                    Val::Ts(order_created),
+                    Val::Ts(order_created),
                     Val::Ts(order_created),
                 ]);
                 continue;
             }
 
             let issued_on = (ordered_on + TimeDelta::days(self.rng.random_range(0..=2))).min(today);
-            let due_on = issued_on + TimeDelta::days(cp.terms);
+            // The due date as the application computes it (banking days or calendar days
+            // moved off a day off); how the client pays follows the nominal calendar term, so
+            // counts do not depend on the weekday the generator runs.
+            let terms = u32::try_from(cp.terms).unwrap_or(0);
+            let due_on = due_date(issued_on, terms, cp.deferral, &refs.calendar);
+            let nominal_due = issued_on + TimeDelta::days(cp.terms);
             let invoice_created = office_time(&mut self.rng, issued_on).clamp(order_created, refs.now);
             let invoice_id = uuid_at(&mut self.rng, invoice_created);
             let invoice_number = Counters::next(&mut self.counters.invoices, "С", issued_on);
@@ -1472,26 +1552,30 @@ impl Gen<'_> {
                 invoice_id,
                 &invoice_number,
                 issued_on,
-                due_on,
+                nominal_due,
                 total,
                 vat_total,
                 rates.flatten(),
             );
+            // Shipped and invoiced in full; paid once the invoice is.
             let status = if paid == total {
-                "paid"
-            } else if (today - issued_on).num_days() <= 5 {
-                "invoiced"
+                OrderStatus::Paid
             } else {
-                "shipped"
+                OrderStatus::Invoiced
             };
             self.out.orders.push_row([
                 Val::Uuid(order_id),
                 Val::Text(order_number),
                 Val::Uuid(cp.id),
                 owner.into(),
-                Val::Str(status),
+                Val::Str(status.as_str()),
                 Val::Date(ordered_on),
                 Val::Int(total),
+                Val::Int(vat_total),
+                Val::Int(total),
+                Val::Int(total),
+                Val::Ts(order_created),
+                Val::Ts(order_created),
                 Val::Ts(order_created),
             ]);
             self.out.invoices.push_row([
@@ -1502,6 +1586,7 @@ impl Gen<'_> {
                 Val::Date(issued_on),
                 Val::Date(due_on),
                 Val::Int(total),
+                Val::Int(vat_total),
                 Val::Int(paid),
                 Val::Ts(invoice_created),
             ]);
@@ -1527,7 +1612,10 @@ impl Gen<'_> {
         (product.id, quantity, price, amount, product.vat)
     }
 
-    /// Payments and allocations for one invoice; returns the amount paid.
+    /// Payments and allocations for one invoice; returns the amount paid. Every payment is
+    /// a bank transfer allocated in full to the invoice. `due_on` is the nominal due date
+    /// (issue date + deferral in calendar days): how likely the invoice is still unpaid
+    /// depends on how far past it today is.
     #[allow(clippy::too_many_arguments)]
     fn payments(
         &mut self,
@@ -1608,13 +1696,15 @@ impl Gen<'_> {
                 Val::Uuid(cp.id),
                 Val::Date(paid_on),
                 Val::Int(amount),
+                Val::Int(amount),
+                Val::Str("bank"),
                 Val::Text(rng.random_range(1..=99_999).to_string()),
                 Val::Text(purpose),
                 Val::Ts(created),
             ]);
             self.out
                 .allocations
-                .push_row([Val::Uuid(id), Val::Uuid(invoice_id), Val::Int(amount)]);
+                .push_row([Val::Uuid(id), Val::Uuid(invoice_id), Val::Int(amount), Val::Ts(created)]);
             paid += amount;
             paid_on = date_between(rng, paid_on, (paid_on + TimeDelta::days(20)).min(today));
         }

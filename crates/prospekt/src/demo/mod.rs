@@ -45,7 +45,8 @@ pub enum DemoSize {
     Small,
     /// ≈100,000 counterparties, four departments.
     Medium,
-    /// ≈1,000,000 counterparties, ten departments: ~20 million rows, for load tests.
+    /// ≈1,000,000 counterparties, ten departments, over 10 million invoice lines: ~25 million
+    /// rows, for load tests.
     Large,
 }
 
@@ -59,6 +60,7 @@ impl DemoSize {
                 kams_per_department: 2,
                 kam_clients: 2_000,
                 products: 300,
+                invoice_line_factor: 1,
             },
             DemoSize::Medium => Plan {
                 counterparties: 100_000,
@@ -67,6 +69,7 @@ impl DemoSize {
                 kams_per_department: 2,
                 kam_clients: 2_000,
                 products: 2_000,
+                invoice_line_factor: 1,
             },
             DemoSize::Large => Plan {
                 counterparties: 1_000_000,
@@ -75,6 +78,9 @@ impl DemoSize {
                 kams_per_department: 2,
                 kam_clients: 2_000,
                 products: 5_000,
+                // Twice the lines per invoice: ≈10.5 million invoice lines (≈5.26 million
+                // with the base ranges), so the database holds over 10 million of them.
+                invoice_line_factor: 2,
             },
         }
     }
@@ -685,14 +691,23 @@ mod tests {
             let (refs, _) = generate::reference_data(1, now, size.plan(), "x", &HashMap::new(), &HashMap::new());
             let mut counters = Counters::default();
             let chunks = refs.plan.counterparties.div_ceil(CHUNK);
-            let mut rows = 0;
+            let mut per_table: Vec<(&str, u64)> = Vec::new();
             for c in (0..chunks).step_by(CHUNKS_PER_GROUP as usize) {
                 let group = generate::generate_group(&refs, &mut counters, c..(c + CHUNKS_PER_GROUP).min(chunks));
-                rows += group.batches.iter().map(|b| b.rows() as u64).sum::<u64>();
+                for b in &group.batches {
+                    let name = b.table().name;
+                    match per_table.iter_mut().find(|(t, _)| *t == name) {
+                        Some((_, n)) => *n += b.rows() as u64,
+                        None => per_table.push((name, b.rows() as u64)),
+                    }
+                }
             }
+            let rows: u64 = per_table.iter().map(|(_, n)| n).sum();
+            let tables: Vec<String> = per_table.iter().map(|(t, n)| format!("{t} {n}")).collect();
             println!(
-                "generation only ({size}): {rows} rows in {:.1} s",
-                started.elapsed().as_secs_f64()
+                "generation only ({size}): {rows} rows in {:.1} s\n  {}",
+                started.elapsed().as_secs_f64(),
+                tables.join(", ")
             );
             return;
         }

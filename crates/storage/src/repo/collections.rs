@@ -533,11 +533,29 @@ pub async fn put_calendar_tx(tx: &mut Tx, days: &[(NaiveDate, bool)]) -> Result<
     Ok(())
 }
 
-/// Whether the calendar and key-rate tables were ever filled (first start seeds them).
-pub async fn reference_seeded(db: &Db) -> Result<(bool, bool), DbError> {
+/// Fills the key-rate table and the working-day calendar from the domain's reference data when
+/// they are empty (a new database); edited tables are left alone.
+pub async fn seed_reference(db: &Db) -> Result<(), DbError> {
     let (rates, days): (i64, i64) = db_run!(db, pool => sqlx::query_as::<_, (i64, i64)>(
         "SELECT (SELECT COUNT(*) FROM key_rates), (SELECT COUNT(*) FROM work_calendar)",
     )
     .fetch_one(pool).await?);
-    Ok((rates > 0, days > 0))
+    if rates > 0 && days > 0 {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    if rates == 0 {
+        let rows: Vec<(NaiveDate, i32)> = prospekt_domain::interest::key_rate_table()
+            .iter()
+            .map(|r| (r.from, r.rate_bp as i32))
+            .collect();
+        replace_key_rates_tx(&mut tx, &rows).await?;
+    }
+    if days == 0 {
+        let rows: Vec<(NaiveDate, bool)> = prospekt_domain::calendar::WorkCalendar::russian_default()
+            .overrides()
+            .collect();
+        put_calendar_tx(&mut tx, &rows).await?;
+    }
+    tx.commit().await
 }

@@ -10,8 +10,10 @@ pub mod dedup;
 pub mod json;
 pub mod me;
 pub mod offers;
+pub mod orders;
 pub mod org;
 pub mod plan;
+pub mod receivables;
 pub mod search;
 pub mod session;
 pub mod tokens;
@@ -70,6 +72,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(catalog::router())
         .merge(deals::router())
         .merge(offers::router())
+        .merge(orders::router())
+        .merge(receivables::router())
 }
 
 /// For PATCH bodies: distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
