@@ -554,3 +554,19 @@ impl App {
         Ok(c.id)
     }
 }
+
+impl App {
+    /// The one client in reach with this INN (`None` when there is none or several).
+    pub async fn counterparty_by_inn(&self, actor: &Actor, inn: &str) -> Result<Option<CounterpartyId>, AppError> {
+        let access = self.access(actor).await?;
+        let mut found = Vec::new();
+        for id in bank::counterparties_by_inn(self.db(), inn.trim()).await? {
+            if let Some(c) = prospekt_storage::repo::counterparties::by_id(self.db(), id).await?
+                && access.reaches(c.owner_id, c.department_id)
+            {
+                found.push(CounterpartyId::from(c.id));
+            }
+        }
+        Ok(if found.len() == 1 { found.pop() } else { None })
+    }
+}

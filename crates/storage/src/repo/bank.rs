@@ -471,3 +471,11 @@ pub async fn orders_of_invoices_tx(tx: &mut Tx, invoices: &[Uuid]) -> Result<Vec
     }
     Ok(out)
 }
+
+/// Active counterparties with this INN.
+pub async fn counterparties_by_inn(db: &Db, inn: &str) -> Result<Vec<Uuid>, DbError> {
+    Ok(db_run!(db, pool => sqlx::query_scalar::<_, Uuid>(
+        "SELECT id FROM counterparties WHERE inn = $1 AND archived_at IS NULL AND merged_into IS NULL ORDER BY name",
+    )
+    .bind(inn).fetch_all(pool).await?))
+}

@@ -924,7 +924,8 @@ pub struct ApprovalView {
     pub id: String,
     pub version: i64,
     pub client: String,
-    pub offer_id: String,
+    /// Where the subject is shown (`/offers/…`, `/orders/…`).
+    pub link: String,
     pub offer: String,
     pub total: String,
     pub requested_by: String,
@@ -959,6 +960,9 @@ async fn render_approvals(state: &AppState, u: &PageUser, error: Option<String>)
         .into_iter()
         .map(|a| {
             let details: serde_json::Value = serde_json::from_str(&a.details).unwrap_or_default();
+            if a.subject_kind != "offer" {
+                return other_approval(lang, u, a, &details);
+            }
             let reasons = details["reasons"]
                 .as_array()
                 .map(|rs| {
@@ -989,7 +993,7 @@ async fn render_approvals(state: &AppState, u: &PageUser, error: Option<String>)
                 id: a.id.to_string(),
                 version: a.version,
                 client: a.counterparty_name.clone(),
-                offer_id: a.subject_id.to_string(),
+                link: format!("/offers/{}", a.subject_id),
                 offer: format!(
                     "{} ({} {})",
                     details["offer_number"].as_str().unwrap_or(""),
@@ -1018,6 +1022,81 @@ async fn render_approvals(state: &AppState, u: &PageUser, error: Option<String>)
         x: ApprovalsData { items, error },
     }
     .into_response()
+}
+
+/// An order held by the credit check, or a write-off, as the approval queue shows it.
+fn other_approval(
+    lang: Lang,
+    u: &PageUser,
+    a: prospekt_app::offers::Approval,
+    details: &serde_json::Value,
+) -> ApprovalView {
+    let m = |v: &serde_json::Value| {
+        v.as_str()
+            .and_then(|t| Money::parse(t).ok())
+            .map(|m| m.format_ru())
+            .unwrap_or_default()
+    };
+    let order = a.subject_kind == "order";
+    let reasons = if order {
+        let mut r = vec![format!(
+            "{} {} ₽ · {} {} ₽ · {} {} ₽",
+            lang.tr("Лимит", "Limit"),
+            m(&details["limit"]),
+            lang.tr("долг", "receivable"),
+            m(&details["receivable"]),
+            lang.tr("с заказом", "with the order"),
+            m(&details["exposure_after"])
+        )];
+        if details["max_dpd"].as_i64().unwrap_or(0) > 0 {
+            r.push(format!(
+                "{} {} ₽, {} {}",
+                lang.tr("Просрочено", "Overdue"),
+                m(&details["overdue"]),
+                lang.tr("дней просрочки:", "days past due:"),
+                details["max_dpd"]
+            ));
+        }
+        r
+    } else {
+        vec![format!(
+            "{} {}: {} ₽ · «{}»",
+            lang.tr("Списание по счёту", "Write-off of invoice"),
+            details["invoice"].as_str().unwrap_or(""),
+            m(&details["amount"]),
+            details["reason"].as_str().unwrap_or("")
+        )]
+    };
+    ApprovalView {
+        id: a.id.to_string(),
+        version: a.version,
+        client: a.counterparty_name.clone(),
+        link: if order {
+            format!("/orders/{}", a.subject_id)
+        } else {
+            format!("/clients/{}", a.counterparty_id)
+        },
+        offer: if order {
+            lang.tr("Заказ на кредитном стопе", "Order on credit hold").to_owned()
+        } else {
+            lang.tr("Списание долга", "Bad-debt write-off").to_owned()
+        },
+        total: if order {
+            m(&details["order_total"])
+        } else {
+            m(&details["amount"])
+        },
+        requested_by: a.requested_by_name.clone().unwrap_or_default(),
+        reason: a.reason.clone(),
+        reasons,
+        at: a
+            .created_at
+            .with_timezone(&prospekt_domain::activity::company_offset())
+            .format("%d.%m.%Y %H:%M")
+            .to_string(),
+        can_decide: prospekt_app::orders::may_decide_credit(&u.actor, a.department_id)
+            && a.requested_by != Some(u.actor.user_id.as_uuid()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -39,6 +39,7 @@ macro_rules! page {
 
 mod clients;
 mod deals;
+pub(crate) mod orders;
 mod plan;
 mod search;
 mod security;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(clients::router())
         .merge(plan::router())
         .merge(deals::router())
+        .merge(orders::router())
         .merge(search::router())
         .route("/", get(home))
         .route("/login", get(login_form).post(login_submit))
@@ -69,9 +71,6 @@ fn nav_pending(lang: Lang) -> Vec<(&'static str, &'static str)> {
         ("work", l("C3 · Кампании", "C3 · Campaigns")),
         ("work", l("C4 · Мероприятия", "C4 · Events")),
         ("sales", l("C7 · Договоры", "C7 · Contracts")),
-        ("sales", l("C10 · Заказы", "C10 · Orders")),
-        ("money", l("C11 · Дебиторка", "C11 · Receivables")),
-        ("money", l("C12 · Претензии", "C12 · Claims")),
         ("money", l("C5 · Надёжность", "C5 · Reliability")),
         ("analysis", l("C2 · Анализ аудитории", "C2 · Audience analysis")),
         ("analysis", l("C13 · Конкуренты", "C13 · Competitors")),

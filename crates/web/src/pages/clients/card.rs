@@ -480,6 +480,8 @@ struct CardData {
     slots: Vec<(&'static str, &'static str)>,
     /// The client's deals: (id, title, stage label, amount, expected close, stage).
     deals: Vec<(String, String, String, String, String, String)>,
+    /// Orders, debt and payments (none when the user may not read them).
+    money: Option<crate::pages::orders::ClientMoney>,
     l: Labels,
     /// The activity timeline, newest first, and the cursor of the next (older) page.
     acts: Vec<ActivityView>,
@@ -716,6 +718,7 @@ pub(super) async fn render(state: &AppState, u: &PageUser, id: CounterpartyId, s
             )
         })
         .collect();
+    let money = crate::pages::orders::client_money(state, u, CounterpartyId::from_uuid(c.id)).await;
     let now = chrono::Utc::now();
     let acts: Vec<ActivityView> = timeline.into_iter().map(|r| ActivityView::new(lang, r, now)).collect();
     let can_edit = prospekt_app::policy::may_edit_clients(u.actor.role) && c.merged_into.is_none();
@@ -907,11 +910,8 @@ pub(super) async fn render(state: &AppState, u: &PageUser, id: CounterpartyId, s
                 .map(|r| (r.as_str(), lang.label(r.as_str())))
                 .collect(),
             deals,
-            slots: vec![
-                ("C10", ru(lang, "Заказы", "Orders")),
-                ("C11", ru(lang, "Дебиторка", "Receivables")),
-                ("C12", ru(lang, "Претензии", "Claims")),
-            ],
+            money,
+            slots: Vec::new(),
             l: Labels::new(lang),
             act_owner: c
                 .owner_id
