@@ -88,6 +88,12 @@ enum Command {
         /// Logins to time.
         #[arg(long, default_value_t = 20)]
         logins: u32,
+        /// Instead of measuring: create this many draft orders of kam1 for the load test of
+        /// order submission and write their ids to `--out`.
+        #[arg(long, requires = "out")]
+        prepare_orders: Option<usize>,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
     /// Write a consistent copy of the live database to a file.
     Backup {
@@ -337,7 +343,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => import_counterparties(&cli.db, &file, &as_login, dry_run, &map, report.as_deref(), &lang).await,
         Command::Backup { to } => backup(&cli.db, &to).await,
-        Command::Measure { reads, logins } => crate::measure::run(&cli.db, reads, logins).await,
+        Command::Measure {
+            reads,
+            logins,
+            prepare_orders,
+            out,
+        } => crate::measure::run(&cli.db, reads, logins, prepare_orders.zip(out)).await,
     }
 }
 

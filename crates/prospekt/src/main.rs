@@ -6,6 +6,7 @@
 mod cli;
 mod demo;
 mod measure;
+mod measure_ledger;
 
 use std::process::ExitCode;
 

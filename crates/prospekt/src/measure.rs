@@ -12,7 +12,7 @@ use prospekt_domain::ids::CounterpartyId;
 use prospekt_storage::repo::counterparties;
 use prospekt_storage::{Db, DbUrl};
 
-fn pct(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn pct(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -20,10 +20,20 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-pub async fn run(db: &str, reads: u32, logins: u32) -> anyhow::Result<()> {
+pub async fn run(
+    db: &str,
+    reads: u32,
+    logins: u32,
+    prepare_orders: Option<(usize, std::path::PathBuf)>,
+) -> anyhow::Result<()> {
     let url = DbUrl::parse(db)?;
     let db = Db::open(&url).await?;
     let app = App::new(db.clone());
+    if let Some((count, out)) = prepare_orders {
+        crate::measure_ledger::prepare_to_file(&app, &db, count, &out).await?;
+        db.close().await;
+        return Ok(());
+    }
     // A manager with clients, and one of their clients.
     let (owner, id) = counterparties::sample_owned(&db)
         .await?
@@ -83,6 +93,7 @@ pub async fn run(db: &str, reads: u32, logins: u32) -> anyhow::Result<()> {
     );
     plan(&app, &db, reads.clamp(20, 500)).await?;
     offers(&app, &db, reads.clamp(20, 500)).await?;
+    crate::measure_ledger::run(&app, &db, reads.clamp(20, 200)).await?;
     db.close().await;
     Ok(())
 }

@@ -761,6 +761,18 @@ pub async fn insert_payment_tx(tx: &mut Tx, p: &NewPayment<'_>, now: DateTime<Ut
     Ok(())
 }
 
+/// Takes a payment at the version the caller saw, for the rest of the transaction (the version
+/// moves on); `Conflict` when someone changed the payment first. Two allocations made against
+/// the same version thus never both go through, even when each would fit.
+pub async fn claim_payment_tx(tx: &mut Tx, payment: Uuid, version: i64) -> Result<(), DbError> {
+    let n = tx_run!(tx, conn => sqlx::query(
+        "UPDATE payments SET version = version + 1 WHERE id = $1 AND version = $2",
+    )
+    .bind(payment).bind(version)
+    .execute(conn).await?.rows_affected());
+    if n == 0 { Err(DbError::Conflict) } else { Ok(()) }
+}
+
 /// Allocates part of a payment to an invoice: the payment's allocated amount and the invoice's
 /// paid amount grow together, each guarded; `Conflict` when either has no room left.
 pub async fn allocate_tx(
@@ -953,8 +965,8 @@ pub async fn monthly_sales(
     Ok(months.into_iter().collect())
 }
 
-/// One line of a client's settlement history: a shipment invoiced (debit) or money in / a credit
-/// note / a write-off (credit).
+/// One line of a client's settlement history: a shipment invoiced (debit) or money in / a return /
+/// an accepted act of shortage or mis-grading / a write-off (credit).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LedgerEntry {
     pub on_date: NaiveDate,
@@ -977,7 +989,37 @@ pub async fn ledger(db: &Db, counterparty: Uuid, to: NaiveDate) -> Result<Vec<Le
          UNION ALL SELECT date(w.decided_at) AS on_date, 'write_off' AS kind, i.number, CAST(0 AS BIGINT) AS debit, \
          w.amount AS credit FROM write_offs w JOIN invoices i ON i.id = w.invoice_id \
          WHERE w.counterparty_id = $1 AND w.status = 'approved' \
+         UNION ALL SELECT date(a.decided_at) AS on_date, 'act' AS kind, a.number, CAST(0 AS BIGINT) AS debit, \
+         a.amount AS credit FROM discrepancy_acts a WHERE a.counterparty_id = $1 AND a.status = 'accepted' \
          ORDER BY 1, 2, 3",
     )
     .bind(counterparty).bind(to).fetch_all(pool).await?))
+}
+
+// --- benchmark sampling ---------------------------------------------------------------------
+
+/// Clients of an owner, in id order (benchmarks and measurements).
+pub async fn clients_of_owner(db: &Db, owner: Uuid, limit: i64) -> Result<Vec<Uuid>, DbError> {
+    Ok(db_run!(db, pool => sqlx::query_scalar::<_, Uuid>(
+        "SELECT id FROM counterparties WHERE owner_id = $1 AND archived_at IS NULL ORDER BY id LIMIT $2",
+    )
+    .bind(owner).bind(limit).fetch_all(pool).await?))
+}
+
+/// Open invoices with their payer's INN and a known account, for building a test statement:
+/// (number, issued_on, open, inn, account).
+pub async fn open_invoices_with_payers(
+    db: &Db,
+    limit: i64,
+) -> Result<Vec<(String, NaiveDate, i64, String, Option<String>)>, DbError> {
+    Ok(
+        db_run!(db, pool => sqlx::query_as::<_, (String, NaiveDate, i64, String, Option<String>)>(
+        "SELECT i.number, i.issued_on, i.total - i.paid - i.credited - i.written_off, c.inn, \
+         (SELECT b.account FROM bank_accounts b WHERE b.counterparty_id = c.id ORDER BY b.account LIMIT 1) \
+         FROM invoices i JOIN counterparties c ON c.id = i.counterparty_id \
+         WHERE i.paid + i.credited + i.written_off < i.total AND c.inn IS NOT NULL AND c.merged_into IS NULL \
+         AND c.archived_at IS NULL ORDER BY i.due_on DESC LIMIT $1",
+    )
+    .bind(limit).fetch_all(pool).await?),
+    )
 }
