@@ -112,6 +112,30 @@ const ENDPOINTS: &[Endpoint] = &[
         auth: Auth::Kam,
         post: None,
     },
+    // Receivables (C11): the aging report of the company and of one manager, a client's
+    // balance on the card.
+    Endpoint {
+        path: "/api/v1/receivables/aging",
+        auth: Auth::Admin,
+        post: None,
+    },
+    Endpoint {
+        path: "/api/v1/receivables/aging?manager_id={kam}",
+        auth: Auth::Kam,
+        post: None,
+    },
+    Endpoint {
+        path: "/api/v1/counterparties/{kam_client}/balance",
+        auth: Auth::Kam,
+        post: None,
+    },
+    // Submitting orders through the credit check (C10): each request submits another of the
+    // draft orders prepared for kam1 (`{order}` cycles through them).
+    Endpoint {
+        path: "/api/v1/orders/{order}/submit",
+        auth: Auth::Kam,
+        post: Some(r#"{"version":1}"#),
+    },
     Endpoint {
         path: "/api/v1/activities",
         auth: Auth::Kam,
@@ -393,6 +417,10 @@ fn bench_db(
         };
         let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", *a)).collect();
         let script = match endpoint.post {
+            Some(body) if endpoint.path.contains("{order}") => {
+                let count = (options.duration as usize * 6_000).max(10_000);
+                Some(submit_script(binary, &url, work, count, options.threads, body)?)
+            }
             Some(body) => Some(post_script(work, &fill(body))?),
             None => {
                 // A quick look first, so that a 404 or 401 is named instead of only counted.
@@ -461,6 +489,37 @@ fn post_script(work: &Path, body: &str) -> Result<PathBuf, String> {
     let path = work.join("post.lua");
     let script =
         format!("wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [[{body}]]\n");
+    std::fs::write(&path, script).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// Prepares `count` draft orders of kam1 (`prospekt measure --prepare-orders`) and writes a
+/// wrk script whose threads submit them in turn, each order once while they last.
+fn submit_script(
+    binary: &Path,
+    url: &str,
+    work: &Path,
+    count: usize,
+    threads: u32,
+    body: &str,
+) -> Result<PathBuf, String> {
+    let ids = work.join("orders.txt");
+    let mut cmd = Command::new(binary);
+    cmd.args(["measure", "--db", url, "--prepare-orders", &count.to_string(), "--out"])
+        .arg(&ids)
+        .stderr(Stdio::inherit());
+    eprintln!("xtask: {}", util::describe(&cmd));
+    util::run_captured(&mut cmd)?;
+    let path = work.join("submit.lua");
+    let script = format!(
+        "local ids = {{}}\nfor line in io.lines(\"{}\") do ids[#ids + 1] = line end\n\
+         local counter = 0\nfunction setup(thread)\n  thread:set(\"offset\", counter)\n  counter = counter + 1\nend\n\
+         function init(args)\n  i = offset\nend\n\
+         wrk.headers[\"Content-Type\"] = \"application/json\"\n\
+         function request()\n  local id = ids[(i % #ids) + 1]\n  i = i + {threads}\n  \
+         return wrk.format(\"POST\", \"/api/v1/orders/\" .. id .. \"/submit\", nil, [[{body}]])\nend\n",
+        ids.display()
+    );
     std::fs::write(&path, script).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
 }

@@ -446,6 +446,15 @@ impl App {
             return Err(FieldError::new("allocations", "payment_fully_allocated").into());
         }
         let mut tx = self.db().begin().await?;
+        // The version is checked again under the write lock: a concurrent allocation of the same
+        // version that committed first makes this one a conflict.
+        match ledger::claim_payment_tx(&mut tx, view.payment.id, version).await {
+            Err(DbError::Conflict) => {
+                drop(tx);
+                return Err(self.conflict_of(view.payment.id, version + 1).await);
+            }
+            r => r?,
+        }
         let lines = self
             .allocate_tx(
                 &mut tx,
@@ -500,7 +509,7 @@ impl App {
                 .iter()
                 .map(|r| aging_line(r, if ru { "Без отдела" } else { "No department" }))
                 .collect();
-            d.sort_by(|a, b| b.overdue.cmp(&a.overdue));
+            d.sort_by_key(|b| std::cmp::Reverse(b.overdue));
             d
         };
         let clients: Vec<AgingLine> =

@@ -974,3 +974,168 @@ async fn the_commercial_director_changes_a_price_and_runs_a_promotion_on_the_pri
     let _ = wd.quit().await;
     result.expect("browser flow");
 }
+
+/// A one-payment 1CClientBankExchange statement in windows-1251, as a bank would export it.
+fn statement_paying(invoice: &str, amount: &str, payer_inn: &str, on: &str) -> Vec<u8> {
+    let text = format!(
+        "1CClientBankExchange\r\nВерсияФормата=1.03\r\nКодировка=Windows\r\nОтправитель=СберБизнес\r\n\
+         ДатаНачала={on}\r\nДатаКонца={on}\r\nРасчСчет=40702810938000012345\r\nСекцияРасчСчет\r\n\
+         ДатаНачала={on}\r\nДатаКонца={on}\r\nРасчСчет=40702810938000012345\r\nНачальныйОстаток=0.00\r\n\
+         ВсегоПоступило={amount}\r\nВсегоСписано=0.00\r\nКонечныйОстаток={amount}\r\nКонецРасчСчет\r\n\
+         СекцияДокумент=Платежное поручение\r\nНомер=2231\r\nДата={on}\r\nСумма={amount}\r\n\
+         ПлательщикСчет=40702810210000123456\r\nПлательщикИНН={payer_inn}\r\nПлательщик1=ООО \"РОМАШКА-ТРЕЙД\"\r\n\
+         ПолучательСчет=40702810938000012345\r\nПолучательИНН=7728123459\r\nПолучатель1=ООО \"ОПТОВИК\"\r\n\
+         ДатаПоступило={on}\r\nНазначениеПлатежа=Оплата по счету № {invoice} за товар, в т.ч. НДС 22%\r\n\
+         КонецДокумента\r\nКонецФайла\r\n"
+    );
+    encoding_rs::WINDOWS_1251.encode(&text).0.into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_over_the_limit_is_held_the_head_releases_it_and_a_bank_statement_pays_it_off() {
+    let Some((_driver, wd)) = start_browser().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    let f = app.departments().await;
+    let olga = app.user("olga", "manager", Some(f.department_a)).await;
+    app.user("boss", "head_of_department", Some(f.department_a)).await;
+    app.user("sonya", "sales_support", Some(f.department_a)).await;
+    app.user("kira", "credit_controller", None).await;
+    let client = app
+        .counterparty("Ромашка-Трейд", Some(olga.id), Some(f.department_a))
+        .await;
+    let wholesale = app.price_column("wholesale", "Опт", 1).await;
+    app.client_price_column(client, wholesale).await;
+    app.product(
+        helpers::ProductSeed::standard("PCK-00001", "Плёнка воздушно-пузырчатая 1,2 м", "Упаковка"),
+        &[(wholesale, 100_000)],
+    )
+    .await;
+    // A credit limit of 5 000,00 ₽ and 10 days to pay.
+    prospekt_storage::db_run!(&app.db, pool => sqlx::query(
+        "UPDATE counterparties SET inn = '5031987650', credit_limit = 500000, payment_terms_days = 10 WHERE id = $1",
+    )
+    .bind(client)
+    .execute(pool)
+    .await
+    .map(|_| ())
+    .unwrap());
+    let dir = std::env::temp_dir().join(format!("prospekt-bank-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let result: WebDriverResult<()> = async {
+        wd.goto(app.url("/lang/ru")).await?;
+        sign_in(&wd, &app, "olga").await?;
+        // Ten rolls at 1 000,00 ₽: twice the limit.
+        wd.goto(app.url(&format!("/clients/{client}"))).await?;
+        wd.query(By::Css("[data-testid=new-order]"))
+            .first()
+            .await?
+            .click()
+            .await?;
+        let form = wd.query(By::Css("[data-testid=new-order-form]")).first().await?;
+        form.find(By::Css("[data-testid=sku-1]"))
+            .await?
+            .send_keys("PCK-00001")
+            .await?;
+        form.find(By::Css("[data-testid=qty-1]")).await?.send_keys("10").await?;
+        form.find(By::Css("[data-testid=create-order]")).await?.click().await?;
+        wd.query(By::Css("[data-testid=order-status][data-status=draft]"))
+            .first()
+            .await?;
+        let total = wd.find(By::Css("[data-testid=order-total]")).await?.text().await?;
+        assert_eq!(total, "10 000,00");
+        wd.find(By::Css("[data-testid=submit-order]")).await?.click().await?;
+        wd.query(By::Css("[data-testid=credit-hold]")).first().await?;
+        let blocks = wd.find(By::Css("[data-testid=credit-blocks]")).await?.text().await?;
+        assert!(
+            blocks.contains("больше лимита") && blocks.contains("5 000,00"),
+            "{blocks}"
+        );
+        let order_url = wd.current_url().await?;
+
+        // The head releases it from the approvals queue.
+        sign_out(&wd).await?;
+        sign_in(&wd, &app, "boss").await?;
+        wd.find(By::Css("[data-testid=nav-approvals]")).await?.click().await?;
+        let item = wd.query(By::Css("[data-testid=approval-item]")).first().await?;
+        let text = item.text().await?;
+        assert!(
+            text.contains("кредитном стопе") && text.contains("Ромашка-Трейд"),
+            "{text}"
+        );
+        item.find(By::Css("[data-testid=approve]")).await?.click().await?;
+        wd.query(By::Css("[data-testid=no-approvals]")).first().await?;
+
+        // Sales support ships everything and invoices the shipment.
+        sign_out(&wd).await?;
+        sign_in(&wd, &app, "sonya").await?;
+        wd.goto(order_url.as_str()).await?;
+        wd.query(By::Css("[data-testid=order-status][data-status=approved]"))
+            .first()
+            .await?;
+        wd.find(By::Css("[data-testid=ship-all]")).await?.click().await?;
+        wd.query(By::Css("[data-testid=order-status][data-status=shipped]"))
+            .first()
+            .await?;
+        wd.find(By::Css("[data-testid=make-invoice]")).await?.click().await?;
+        let number = wd
+            .query(By::Css("[data-testid=invoice-number]"))
+            .first()
+            .await?
+            .text()
+            .await?;
+        wd.query(By::Css("[data-testid=order-status][data-status=invoiced]"))
+            .first()
+            .await?;
+        assert_eq!(
+            wd.find(By::Css("[data-testid=invoice-open]")).await?.text().await?,
+            "10 000,00"
+        );
+
+        // The credit controller imports the bank statement with the client's payment.
+        sign_out(&wd).await?;
+        sign_in(&wd, &app, "kira").await?;
+        let today = prospekt_app::catalog::company_today().format("%d.%m.%Y").to_string();
+        let file = dir.join("kl_to_1c.txt");
+        std::fs::write(&file, statement_paying(&number, "10000.00", "5031987650", &today)).unwrap();
+        wd.find(By::Css("[data-testid=nav-bank]")).await?.click().await?;
+        let input = wd.query(By::Css("[data-testid=statement-file]")).first().await?;
+        input.send_keys(file.to_string_lossy().as_ref()).await?;
+        wd.find(By::Css("[data-testid=import-statement]"))
+            .await?
+            .click()
+            .await?;
+        let report = wd
+            .query(By::Css("[data-testid=import-report]"))
+            .first()
+            .await?
+            .text()
+            .await?;
+        assert!(report.contains("разнесено автоматически: 1"), "{report}");
+
+        // The debt is gone and the order is paid.
+        wd.goto(app.url(&format!("/clients/{client}"))).await?;
+        let owed = wd
+            .query(By::Css("[data-testid=balance-receivable]"))
+            .first()
+            .await?
+            .text()
+            .await?;
+        assert_eq!(owed, "0,00");
+        wd.goto(order_url.as_str()).await?;
+        wd.query(By::Css("[data-testid=order-status][data-status=paid]"))
+            .first()
+            .await?;
+        assert_eq!(
+            wd.find(By::Css("[data-testid=invoice-open]")).await?.text().await?,
+            "0,00"
+        );
+        Ok(())
+    }
+    .await;
+    let _ = wd.quit().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result.expect("browser flow");
+}

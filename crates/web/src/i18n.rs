@@ -876,8 +876,14 @@ pub fn field_error_message(lang: Lang, e: &FieldError) -> String {
         (Lang::En, "invalid_value") => format!("Field \"{}\": invalid value \"{}\"", e.field, param("value")),
         (Lang::Ru, "unknown_counterparty") => "Такого клиента нет".into(),
         (Lang::En, "unknown_counterparty") => "No such client".into(),
-        (Lang::Ru, "not_1c_exchange") => "Это не выписка 1С: первая строка должна быть «1CClientBankExchange»".into(),
-        (Lang::En, "not_1c_exchange") => "Not a 1C statement: the first line must be \"1CClientBankExchange\"".into(),
+        (Lang::Ru, "not_1c_exchange") => format!(
+            "Строка {}: это не выписка 1С, первая строка должна быть «1CClientBankExchange»",
+            param("line")
+        ),
+        (Lang::En, "not_1c_exchange") => format!(
+            "Line {}: not a 1C statement, the first line must be \"1CClientBankExchange\"",
+            param("line")
+        ),
         (Lang::Ru, "missing_end_of_file") => format!("Строка {}: файл не заканчивается «КонецФайла»", param("line")),
         (Lang::En, "missing_end_of_file") => {
             format!("Line {}: the file does not end with \"КонецФайла\"", param("line"))

@@ -391,7 +391,8 @@ struct Contract {
 
 impl Contract {
     /// Drawn from a hash of `(seed, row index)` rather than from the chunk's RNG, so adding
-    /// these columns left every other value (and every count) a seed produces as it was.
+    /// these columns took nothing from that stream: every count and every drawn value a seed
+    /// produces stayed as it was (due dates now follow the deferral kind).
     /// Of the clients with a deferral, ~20 % count it in banking days, ~15 % pay a penalty of
     /// 0.1 % a day capped at 10 % of the debt, and ~4 % agreed on a 10-day claim term.
     fn of(seed: u64, i: u64, terms: i64) -> Contract {

@@ -558,6 +558,124 @@ mod tests {
         .expect("amounts");
         assert_eq!(bad_amounts, 0);
 
+        let bad_invoice_vat = verify::query_i64(
+            db,
+            "SELECT COUNT(*) FROM invoices i WHERE i.vat_amount <> \
+             (SELECT SUM(l.vat_amount) FROM invoice_lines l WHERE l.invoice_id = i.id)",
+        )
+        .await
+        .expect("invoice VAT");
+        assert_eq!(bad_invoice_vat, 0);
+
+        // Orders follow the application's lifecycle: an invoiced order is shipped and invoiced
+        // in full and paid when its invoice is; the others are waiting or cancelled.
+        for r in text_rows(db, "SELECT DISTINCT status FROM orders").await {
+            let status = r[0].as_deref().unwrap_or_default();
+            assert!(
+                ["submitted", "approved", "invoiced", "paid", "cancelled"].contains(&status)
+                    && prospekt_domain::order::OrderStatus::parse(status).is_ok(),
+                "order status {status}"
+            );
+        }
+        let bad_orders = verify::query_i64(
+            db,
+            "SELECT COUNT(*) FROM orders o LEFT JOIN invoices i ON i.order_id = o.id WHERE \
+             (i.id IS NULL AND (o.status NOT IN ('submitted', 'approved', 'cancelled') \
+               OR o.shipped_amount <> 0 OR o.invoiced_amount <> 0 \
+               OR o.total_vat < 0 OR o.total_vat * 122 > o.total * 22 + 61 * 30)) OR \
+             (i.id IS NOT NULL AND (o.status <> CASE WHEN i.paid = i.total THEN 'paid' ELSE 'invoiced' END \
+               OR o.total <> i.total OR o.total_vat <> i.vat_amount \
+               OR o.shipped_amount <> o.total OR o.invoiced_amount <> o.total))",
+        )
+        .await
+        .expect("orders");
+        assert_eq!(bad_orders, 0);
+        let bad_order_times = verify::query_i64(
+            db,
+            "SELECT COUNT(*) FROM orders WHERE submitted_at IS NULL OR submitted_at <> created_at \
+             OR updated_at IS NULL OR updated_at <> created_at",
+        )
+        .await
+        .expect("order times");
+        assert_eq!(bad_order_times, 0);
+
+        // Payments: bank transfers, each allocated in full to its invoice.
+        let bad_payments = verify::query_i64(
+            db,
+            "SELECT COUNT(*) FROM payments p WHERE p.source <> 'bank' OR p.allocated <> p.amount OR p.allocated <> \
+             COALESCE((SELECT SUM(a.amount) FROM payment_allocations a WHERE a.payment_id = p.id), 0)",
+        )
+        .await
+        .expect("payments");
+        assert_eq!(bad_payments, 0);
+        let bad_allocations = verify::query_i64(
+            db,
+            "SELECT COUNT(*) FROM payment_allocations a JOIN payments p ON p.id = a.payment_id \
+             WHERE a.created_at IS NULL OR a.created_at <> p.created_at",
+        )
+        .await
+        .expect("allocations");
+        assert_eq!(bad_allocations, 0);
+
+        // Contract terms: banking-day deferrals, penalties and short claim terms only where
+        // there is a deferral, in about the promised shares.
+        let terms = text_rows(
+            db,
+            "SELECT CAST(payment_terms_days AS TEXT), deferral_kind, CAST(penalty_daily_ppm AS TEXT), \
+             CAST(penalty_cap_bp AS TEXT), CAST(claim_term_days AS TEXT) FROM counterparties",
+        )
+        .await;
+        let (mut deferred, mut banking, mut penalties, mut short_claims) = (0usize, 0usize, 0usize, 0usize);
+        for r in &terms {
+            let days: i64 = r[0].as_deref().and_then(|d| d.parse().ok()).expect("payment terms");
+            let kind = r[1].as_deref().unwrap_or_default();
+            let penalty = (r[2].as_deref(), r[3].as_deref());
+            let claim = r[4].as_deref().unwrap_or_default();
+            assert!(
+                kind == "calendar" || (kind == "banking" && days > 0),
+                "deferral {kind} of {days} days"
+            );
+            assert!(
+                penalty == (None, None) || (penalty == (Some("1000"), Some("1000")) && days > 0),
+                "penalty {penalty:?} with {days} days"
+            );
+            assert!(claim == "30" || (claim == "10" && days > 0), "claim term {claim}");
+            deferred += usize::from(days > 0);
+            banking += usize::from(kind == "banking");
+            penalties += usize::from(penalty.0.is_some());
+            short_claims += usize::from(claim == "10");
+        }
+        let of_deferred = |k: usize| k as f64 / deferred.max(1) as f64;
+        assert!(
+            (0.12..0.28).contains(&of_deferred(banking)),
+            "banking {banking} of {deferred}"
+        );
+        assert!(
+            (0.08..0.22).contains(&of_deferred(penalties)),
+            "penalties {penalties} of {deferred}"
+        );
+        assert!(
+            short_claims > 0 && of_deferred(short_claims) < 0.1,
+            "short claim terms {short_claims} of {deferred}"
+        );
+        // Due dates as the application computes them from the client's terms.
+        let calendar = prospekt_domain::calendar::WorkCalendar::russian_default();
+        let date =
+            |s: Option<&str>| chrono::NaiveDate::parse_from_str(s.unwrap_or_default(), "%Y-%m-%d").expect("a date");
+        for r in text_rows(
+            db,
+            "SELECT CAST(i.issued_on AS TEXT), CAST(i.due_on AS TEXT), CAST(c.payment_terms_days AS TEXT), \
+             c.deferral_kind FROM invoices i JOIN counterparties c ON c.id = i.counterparty_id",
+        )
+        .await
+        {
+            let days: u32 = r[2].as_deref().and_then(|d| d.parse().ok()).expect("payment terms");
+            let kind = prospekt_domain::calendar::DeferralKind::parse(r[3].as_deref().unwrap_or_default())
+                .expect("deferral kind");
+            let expected = prospekt_domain::calendar::due_date(date(r[0].as_deref()), days, kind, &calendar);
+            assert_eq!(date(r[1].as_deref()), expected, "due date of {r:?}");
+        }
+
         // Receivables: real overdue unpaid debt, but most invoices paid.
         let today = Utc::now().date_naive().format("%Y-%m-%d").to_string();
         let invoices = count(db, "invoices").await;

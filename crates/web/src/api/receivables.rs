@@ -482,7 +482,7 @@ pub struct PeriodQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LedgerRowDto {
     pub date: NaiveDate,
-    /// invoice | payment | return | write_off
+    /// invoice | payment | return | act | write_off
     pub kind: String,
     pub number: String,
     pub debit: String,

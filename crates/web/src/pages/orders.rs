@@ -906,8 +906,20 @@ pub struct QueueView {
     pub proposal: String,
 }
 
+/// An imported statement in the history table.
+pub struct StatementView {
+    pub at: String,
+    pub file: String,
+    pub period: String,
+    pub documents: i32,
+    pub new_documents: i32,
+    pub duplicates: i32,
+    pub matched: i32,
+    pub queued: i32,
+}
+
 pub struct BankData {
-    pub statements: Vec<(String, String, String, i32, i32, i32, i32, i32)>,
+    pub statements: Vec<StatementView>,
     pub queue: Vec<QueueView>,
     pub report: Option<String>,
     pub error: Option<String>,
@@ -964,23 +976,22 @@ async fn render_bank(state: &AppState, u: &PageUser, report: Option<String>, err
             x: BankData {
                 statements: statements
                     .into_iter()
-                    .map(|s| {
-                        (
-                            s.imported_at
-                                .with_timezone(&prospekt_domain::activity::company_offset())
-                                .format("%d.%m.%Y %H:%M")
-                                .to_string(),
-                            s.file_name,
-                            match (s.period_from, s.period_to) {
-                                (Some(a), Some(b)) => format!("{} – {}", ru_date(a), ru_date(b)),
-                                _ => String::new(),
-                            },
-                            s.documents,
-                            s.new_documents,
-                            s.duplicates,
-                            s.matched,
-                            s.queued,
-                        )
+                    .map(|s| StatementView {
+                        at: s
+                            .imported_at
+                            .with_timezone(&prospekt_domain::activity::company_offset())
+                            .format("%d.%m.%Y %H:%M")
+                            .to_string(),
+                        file: s.file_name,
+                        period: match (s.period_from, s.period_to) {
+                            (Some(a), Some(b)) => format!("{} – {}", ru_date(a), ru_date(b)),
+                            _ => String::new(),
+                        },
+                        documents: s.documents,
+                        new_documents: s.new_documents,
+                        duplicates: s.duplicates,
+                        matched: s.matched,
+                        queued: s.queued,
                     })
                     .collect(),
                 queue: queue
