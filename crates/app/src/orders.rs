@@ -888,8 +888,15 @@ impl App {
             }
             r => r?,
         }
+        // Returns and accepted acts registered before the invoice reduce it at once.
+        let before = coll::credits_of_shipment_tx(&mut tx, view.shipment.id).await?;
+        let credited = if before > 0 {
+            before - self.credit_invoice_tx(&mut tx, invoice, before).await?
+        } else {
+            0
+        };
         // Advances go to the new invoice.
-        let mut open = view.shipment.amount;
+        let mut open = view.shipment.amount - credited;
         for (payment, free) in ledger::unallocated_payments_tx(&mut tx, view.shipment.counterparty_id).await? {
             if open == 0 {
                 break;
@@ -907,7 +914,8 @@ impl App {
             Some(invoice),
             json!({ "number": number, "shipment_id": id, "order_id": view.shipment.order_id,
                     "total": Money::from_kopecks(view.shipment.amount), "issued_on": issued_on, "due_on": due_on,
-                    "advance_applied": Money::from_kopecks(view.shipment.amount - open) }),
+                    "credited": Money::from_kopecks(credited),
+                    "advance_applied": Money::from_kopecks(view.shipment.amount - credited - open) }),
         )
         .await?;
         tx.commit().await?;

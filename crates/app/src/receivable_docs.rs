@@ -35,6 +35,7 @@ fn document_label(kind: &str, number: &str, on: NaiveDate) -> String {
         "invoice" => "Продажа (УПД",
         "payment" => "Оплата (п/п",
         "return" => "Возврат (накл.",
+        "act" => "Акт расхождения (акт",
         _ => "Списание долга (счёт",
     };
     format!("{what} № {number} от {})", ru_date(on))

@@ -33,7 +33,7 @@ const ROLES: [&str; 8] = [
 
 /// Routes without an id in the path that still act on a record, user or department of the
 /// actor's own department or of another one (named in the body or the query).
-const TARGETED: [&str; 10] = [
+const TARGETED: [&str; 12] = [
     "POST /api/v1/absences",
     "POST /api/v1/activities",
     "GET /api/v1/activities",
@@ -44,7 +44,22 @@ const TARGETED: [&str; 10] = [
     "PUT /api/v1/contact-rules",
     "POST /api/v1/deals",
     "GET /api/v1/deals/board",
+    "POST /api/v1/orders",
+    "POST /api/v1/payments",
 ];
+
+/// Roles that take orders (crates/app/src/orders.rs).
+fn takes_orders(role: &str) -> bool {
+    matches!(
+        role,
+        "manager" | "key_account_manager" | "head_of_department" | "commercial_director" | "sales_support"
+    )
+}
+
+/// Roles that enter payments and import bank statements (crates/app/src/receivables.rs).
+fn handles_money(role: &str) -> bool {
+    matches!(role, "credit_controller" | "sales_support" | "commercial_director")
+}
 
 /// The expected status for a route, role and target. Every route of the API must be here.
 fn expected(route: &str, role: &str, t: Target) -> u16 {
@@ -362,6 +377,135 @@ fn expected(route: &str, role: &str, t: Target) -> u16 {
                 403
             }
         }
+        // Orders, receivables and bank statements (crates/app/src/orders.rs, receivables.rs,
+        // bank.rs) are reached through the client; lists are filtered by reach.
+        "GET /api/v1/orders"
+        | "GET /api/v1/returns/analysis"
+        | "GET /api/v1/invoices"
+        | "GET /api/v1/receivables/aging"
+        | "GET /api/v1/collections"
+        | "GET /api/v1/key-rates" => 200,
+        "GET /api/v1/orders/{id}"
+        | "GET /api/v1/invoices/{id}"
+        | "GET /api/v1/invoices/{id}/interest"
+        | "GET /api/v1/payments/{id}"
+        | "GET /api/v1/counterparties/{id}/balance"
+        | "GET /api/v1/counterparties/{id}/payments"
+        | "GET /api/v1/counterparties/{id}/reconciliation"
+        | "GET /api/v1/counterparties/{id}/collections"
+        | "GET /api/v1/collections/{id}"
+        | "GET /api/v1/collections/{id}/claim" => {
+            if own || all_seeing {
+                200
+            } else {
+                404
+            }
+        }
+        // Managers, heads, the commercial director and sales support take orders; the client
+        // is named in the body, so one out of reach is not found.
+        "POST /api/v1/orders" => match (takes_orders(role), own || all_seeing) {
+            (false, _) => 403,
+            (true, true) => 201,
+            (true, false) => 404,
+        },
+        "PUT /api/v1/orders/{id}"
+        | "POST /api/v1/orders/{id}/submit"
+        | "POST /api/v1/orders/{id}/returns"
+        | "POST /api/v1/shipments/{id}/acts" => {
+            let created = matches!(
+                route,
+                "POST /api/v1/orders/{id}/returns" | "POST /api/v1/shipments/{id}/acts"
+            );
+            match (own || all_seeing, takes_orders(role)) {
+                (false, _) => 404,
+                (true, true) if created => 201,
+                (true, true) => 200,
+                (true, false) => 403,
+            }
+        }
+        // Sales support, heads and the commercial director run fulfilment.
+        "POST /api/v1/orders/{id}/actions"
+        | "POST /api/v1/orders/{id}/shipments"
+        | "POST /api/v1/shipments/{id}/delivery"
+        | "POST /api/v1/shipments/{id}/invoice"
+        | "POST /api/v1/acts/{id}/decision" => {
+            let fulfils = matches!(role, "sales_support" | "head_of_department" | "commercial_director");
+            let created = matches!(
+                route,
+                "POST /api/v1/orders/{id}/shipments" | "POST /api/v1/shipments/{id}/invoice"
+            );
+            match (own || all_seeing, fulfils) {
+                (false, _) => 404,
+                (true, true) if created => 201,
+                (true, true) => 200,
+                (true, false) => 403,
+            }
+        }
+        // Collection steps and write-off requests: the client's managers, heads, the credit
+        // controller and the commercial director.
+        "POST /api/v1/invoices/{id}/write-offs"
+        | "POST /api/v1/counterparties/{id}/collections"
+        | "POST /api/v1/collections/{id}/stage" => {
+            let collects = matches!(
+                role,
+                "manager" | "key_account_manager" | "head_of_department" | "credit_controller" | "commercial_director"
+            );
+            let created = route != "POST /api/v1/collections/{id}/stage";
+            match (own || all_seeing, collects) {
+                (false, _) => 404,
+                (true, true) if created => 201,
+                (true, true) => 200,
+                (true, false) => 403,
+            }
+        }
+        // Money: the credit controller, sales support and the commercial director.
+        "POST /api/v1/payments" => match (handles_money(role), own || all_seeing) {
+            (false, _) => 403,
+            (true, true) => 201,
+            (true, false) => 404,
+        },
+        "POST /api/v1/payments/{id}/allocations" => match (own || all_seeing, handles_money(role)) {
+            (false, _) => 404,
+            (true, true) => 200,
+            (true, false) => 403,
+        },
+        // Bank statements belong to no department.
+        "POST /api/v1/bank-statements" => {
+            if handles_money(role) {
+                201
+            } else {
+                403
+            }
+        }
+        "GET /api/v1/bank-statements" | "GET /api/v1/bank-statements/queue" | "GET /api/v1/bank-statements/{id}" => {
+            if handles_money(role) {
+                200
+            } else {
+                403
+            }
+        }
+        // Resolving a queued payment names the client: one out of reach is refused as unknown.
+        "POST /api/v1/bank-statement-docs/{id}/resolution" => match (handles_money(role), own || all_seeing) {
+            (false, _) => 403,
+            (true, true) => 200,
+            (true, false) => 422,
+        },
+        // The key-rate table and the working-day calendar: the credit controller and the
+        // administrator.
+        "PUT /api/v1/key-rates" => {
+            if matches!(role, "credit_controller" | "administrator") {
+                200
+            } else {
+                403
+            }
+        }
+        "PUT /api/v1/work-calendar" => {
+            if matches!(role, "credit_controller" | "administrator") {
+                204
+            } else {
+                403
+            }
+        }
         other => panic!("route {other} is missing from the authorization matrix: add its expected statuses"),
     }
 }
@@ -398,6 +542,8 @@ struct World {
     /// A price column and a product priced in it (1 000.00), for deals and offers.
     column: Uuid,
     product: Uuid,
+    /// A commercial director who sets up orders, shipments and cases through the API.
+    director: String,
     seq: u32,
 }
 
@@ -525,6 +671,142 @@ async fn rule_set_version(app: &TestApp, scope: Uuid) -> i64 {
     .unwrap_or(0)
 }
 
+/// A request the fixture director makes to set records up; its body.
+async fn setup(app: &TestApp, w: &World, method: &str, path: &str, body: Value) -> Value {
+    let res = app
+        .http
+        .request(Method::from_bytes(method.as_bytes()).unwrap(), app.url(path))
+        .bearer_auth(&w.director)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let v: Value = res.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "setting up {method} {path}: {status} {v}");
+    v
+}
+
+/// A new client of `owner` in `department`, priced at the world's column.
+async fn order_client(app: &TestApp, w: &World, owner: Uuid, department: Uuid, seq: u32) -> Uuid {
+    let cp = app
+        .counterparty(&format!("Клиент {seq}"), Some(owner), Some(department))
+        .await;
+    app.client_price_column(cp, w.column).await;
+    cp
+}
+
+/// How far [`order_for`] takes an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Stage {
+    Draft,
+    Approved,
+    Shipped,
+}
+
+/// An order of 2 × the world's product for a new client of `owner` in `department`, set up
+/// through the API as far as `stage`: (order, its version, the shipment).
+async fn order_for(
+    app: &TestApp,
+    w: &World,
+    owner: Uuid,
+    department: Uuid,
+    seq: u32,
+    stage: Stage,
+) -> (Uuid, i64, Option<Uuid>) {
+    let cp = order_client(app, w, owner, department, seq).await;
+    let mut o = setup(
+        app,
+        w,
+        "POST",
+        "/api/v1/orders",
+        json!({ "counterparty_id": cp, "lines": [{ "product_id": w.product, "quantity": "2" }] }),
+    )
+    .await;
+    let id: Uuid = o["id"].as_str().unwrap().parse().unwrap();
+    if stage >= Stage::Approved {
+        o = setup(
+            app,
+            w,
+            "POST",
+            &format!("/api/v1/orders/{id}/submit"),
+            json!({ "version": o["version"] }),
+        )
+        .await;
+        assert_eq!(o["status"], "approved", "{o}");
+    }
+    let mut shipment = None;
+    if stage == Stage::Shipped {
+        let s = setup(
+            app,
+            w,
+            "POST",
+            &format!("/api/v1/orders/{id}/shipments"),
+            json!({ "version": o["version"] }),
+        )
+        .await;
+        shipment = Some(s["id"].as_str().unwrap().parse().unwrap());
+    }
+    (id, o["version"].as_i64().unwrap(), shipment)
+}
+
+/// An open invoice of 1 000.00 of `client` due on `due`, written directly.
+async fn invoice_for(app: &TestApp, client: Uuid, seq: u32, due: chrono::NaiveDate) -> Uuid {
+    let id = Uuid::now_v7();
+    db_run!(&app.db, pool => {
+        sqlx::query("INSERT INTO invoices (id, number, counterparty_id, issued_on, due_on, total, paid, vat_amount, \
+                     credited, written_off, version, created_at) VALUES ($1, $2, $3, $4, $5, 100000, 0, 0, 0, 0, 1, $6)")
+            .bind(id).bind(format!("СФ-{seq}")).bind(client).bind(due - chrono::Days::new(14)).bind(due)
+            .bind(Utc::now().trunc_subsecs(6)).execute(pool).await.unwrap();
+    });
+    id
+}
+
+/// A payment of 1 000.00 from `client`, not allocated, written directly.
+async fn payment_for(app: &TestApp, client: Uuid, seq: u32) -> Uuid {
+    let id = Uuid::now_v7();
+    db_run!(&app.db, pool => {
+        sqlx::query("INSERT INTO payments (id, counterparty_id, paid_on, amount, allocated, doc_number, purpose, source, \
+                     version, created_at) VALUES ($1, $2, $3, 100000, 0, $4, 'Оплата', 'manual', 1, $5)")
+            .bind(id).bind(client).bind(Utc::now().date_naive()).bind(seq.to_string())
+            .bind(Utc::now().trunc_subsecs(6)).execute(pool).await.unwrap();
+    });
+    id
+}
+
+/// An imported statement with one incoming payment from a payer nobody knows, waiting in the
+/// matching queue: (statement, document).
+async fn statement_for(app: &TestApp, seq: u32) -> (Uuid, Uuid) {
+    let (statement, doc) = (Uuid::now_v7(), Uuid::now_v7());
+    let now = Utc::now().trunc_subsecs(6);
+    let on = Utc::now().date_naive();
+    db_run!(&app.db, pool => {
+        sqlx::query("INSERT INTO bank_statements (id, file_name, account, documents, new_documents, duplicates, matched, \
+                     queued, imported_at) VALUES ($1, 'kl_to_1c.txt', '40702810938000012345', 1, 1, 0, 0, 1, $2)")
+            .bind(statement).bind(now).execute(pool).await.unwrap();
+        sqlx::query("INSERT INTO bank_statement_docs (id, statement_id, fingerprint, line_no, direction, number, doc_date, \
+                     amount, payer_inn, payer_account, payer_name, payee_inn, payee_account, credited_on, purpose, raw, \
+                     state, reason, version) VALUES ($1, $2, $3, 12, 'incoming', $4, $5, 100000, '501234567802', \
+                     '40802810438000054321', 'ИП Сидоров', '7728123459', '40702810938000012345', $5, 'Оплата', '', \
+                     'unmatched', 'unknown_payer', 1)")
+            .bind(doc).bind(statement).bind(format!("fixture|{seq}")).bind(seq.to_string()).bind(on)
+            .execute(pool).await.unwrap();
+    });
+    (statement, doc)
+}
+
+/// A statement file (UTF-8) with one incoming payment from a payer nobody knows.
+fn statement_file(seq: u32) -> Vec<u8> {
+    format!(
+        "1CClientBankExchange\nВерсияФормата=1.03\nКодировка=Windows\nРасчСчет=40702810938000012345\n\
+         СекцияДокумент=Платежное поручение\nНомер={seq}\nДата=02.11.2026\nСумма=100.00\n\
+         ПлательщикСчет=40802810438000054321\nПлательщикИНН=501234567802\nПлательщик1=ИП Сидоров\n\
+         ПолучательСчет=40702810938000012345\nДатаПоступило=02.11.2026\nПолучательИНН=7728123459\n\
+         НазначениеПлатежа=Оплата\nКонецДокумента\nКонецФайла\n"
+    )
+    .into_bytes()
+}
+
 async fn every_route_answers_every_role_as_the_matrix_says(app: TestApp) {
     let f = app.departments().await;
     let other = app.user("other_mgr", "manager", Some(f.department_b)).await;
@@ -545,6 +827,7 @@ async fn every_route_answers_every_role_as_the_matrix_says(app: TestApp) {
         territory,
         column,
         product,
+        director: app.user("fixture_kd", "commercial_director", None).await.token,
         seq: 0,
     };
     let routes = api_routes(&app).await;
@@ -918,6 +1201,154 @@ async fn call(
             Some(json!({ "name": "ООО «Проспект»", "inn": "7707083893",
                          "version": setting_version(app, "company").await })),
         ),
+        // Orders (crates/app/src/orders.rs).
+        "POST /api/v1/orders" => {
+            let owner = if own { me } else { w.other_manager };
+            let cp = order_client(app, w, owner, dept, seq).await;
+            (
+                None,
+                Some(json!({ "counterparty_id": cp, "lines": [{ "product_id": w.product, "quantity": "2" }] })),
+            )
+        }
+        "GET /api/v1/orders/{id}" | "PUT /api/v1/orders/{id}" | "POST /api/v1/orders/{id}/submit" => {
+            let owner = if own { me } else { w.other_manager };
+            let (id, version, _) = order_for(app, w, owner, dept, seq, Stage::Draft).await;
+            (
+                Some(id),
+                Some(json!({ "version": version, "lines": [{ "product_id": w.product, "quantity": "3" }] })),
+            )
+        }
+        "POST /api/v1/orders/{id}/actions"
+        | "POST /api/v1/orders/{id}/shipments"
+        | "POST /api/v1/orders/{id}/returns" => {
+            let owner = if own { me } else { w.other_manager };
+            let (id, version, _) = order_for(app, w, owner, dept, seq, Stage::Approved).await;
+            let body = match route {
+                "POST /api/v1/orders/{id}/actions" => json!({ "version": version, "action": "start_fulfilment" }),
+                "POST /api/v1/orders/{id}/shipments" => json!({ "version": version }),
+                _ => json!({ "kind": "refusal", "reason": "not_needed", "lines": [{ "line_no": 1, "quantity": "1" }] }),
+            };
+            (Some(id), Some(body))
+        }
+        "POST /api/v1/shipments/{id}/delivery"
+        | "POST /api/v1/shipments/{id}/invoice"
+        | "POST /api/v1/shipments/{id}/acts" => {
+            let owner = if own { me } else { w.other_manager };
+            let (_, _, shipment) = order_for(app, w, owner, dept, seq, Stage::Shipped).await;
+            let body = if route == "POST /api/v1/shipments/{id}/acts" {
+                json!({ "kind": "shortage", "lines": [{ "line_no": 1, "quantity": "1" }] })
+            } else {
+                json!({})
+            };
+            (shipment, Some(body))
+        }
+        "POST /api/v1/acts/{id}/decision" => {
+            let owner = if own { me } else { w.other_manager };
+            let (_, _, shipment) = order_for(app, w, owner, dept, seq, Stage::Shipped).await;
+            let act = setup(
+                app,
+                w,
+                "POST",
+                &format!("/api/v1/shipments/{}/acts", shipment.unwrap()),
+                json!({ "kind": "shortage", "lines": [{ "line_no": 1, "quantity": "1" }] }),
+            )
+            .await;
+            (
+                Some(act["id"].as_str().unwrap().parse().unwrap()),
+                Some(json!({ "accept": true })),
+            )
+        }
+        // Receivables (crates/app/src/receivables.rs, bank.rs).
+        "GET /api/v1/invoices/{id}"
+        | "GET /api/v1/invoices/{id}/interest"
+        | "POST /api/v1/invoices/{id}/write-offs" => {
+            let owner = if own { me } else { w.other_manager };
+            let cp = app
+                .counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept))
+                .await;
+            let due = Utc::now().date_naive() - chrono::Days::new(30);
+            (
+                Some(invoice_for(app, cp, seq, due).await),
+                Some(json!({ "amount": "1.00", "reason": "Безнадёжный долг" })),
+            )
+        }
+        "POST /api/v1/payments" => {
+            let owner = if own { me } else { w.other_manager };
+            let cp = app
+                .counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept))
+                .await;
+            (
+                None,
+                Some(
+                    json!({ "counterparty_id": cp, "paid_on": Utc::now().date_naive(), "amount": "100.00",
+                             "doc_number": seq.to_string() }),
+                ),
+            )
+        }
+        "GET /api/v1/payments/{id}" | "POST /api/v1/payments/{id}/allocations" => {
+            let owner = if own { me } else { w.other_manager };
+            let cp = app
+                .counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept))
+                .await;
+            (Some(payment_for(app, cp, seq).await), Some(json!({ "version": 1 })))
+        }
+        "GET /api/v1/counterparties/{id}/balance"
+        | "GET /api/v1/counterparties/{id}/payments"
+        | "GET /api/v1/counterparties/{id}/reconciliation"
+        | "GET /api/v1/counterparties/{id}/collections"
+        | "POST /api/v1/counterparties/{id}/collections" => {
+            let owner = if own { me } else { w.other_manager };
+            let cp = app
+                .counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept))
+                .await;
+            invoice_for(app, cp, seq, Utc::now().date_naive() - chrono::Days::new(30)).await;
+            (Some(cp), Some(json!({})))
+        }
+        "GET /api/v1/collections/{id}"
+        | "POST /api/v1/collections/{id}/stage"
+        | "GET /api/v1/collections/{id}/claim" => {
+            let owner = if own { me } else { w.other_manager };
+            let cp = app
+                .counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept))
+                .await;
+            invoice_for(app, cp, seq, Utc::now().date_naive() - chrono::Days::new(30)).await;
+            let case = setup(
+                app,
+                w,
+                "POST",
+                &format!("/api/v1/counterparties/{cp}/collections"),
+                json!({}),
+            )
+            .await;
+            (
+                Some(case["id"].as_str().unwrap().parse().unwrap()),
+                Some(json!({ "version": case["version"], "stage": "letter" })),
+            )
+        }
+        "PUT /api/v1/key-rates" => (
+            None,
+            Some(Value::Array(
+                prospekt_domain::interest::key_rate_table()
+                    .iter()
+                    .map(|r| {
+                        json!({ "effective_from": r.from,
+                                "rate": format!("{}.{:02}", r.rate_bp / 100, r.rate_bp % 100) })
+                    })
+                    .collect(),
+            )),
+        ),
+        "PUT /api/v1/work-calendar" => (None, Some(json!([{ "day": "2031-01-10", "working": false }]))),
+        "GET /api/v1/bank-statements/{id}" => (Some(statement_for(app, seq).await.0), None),
+        "POST /api/v1/bank-statement-docs/{id}/resolution" => {
+            let owner = if own { me } else { w.other_manager };
+            let cp = app
+                .counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept))
+                .await;
+            (
+                Some(statement_for(app, seq).await.1),
+                Some(json!({ "version": 1, "counterparty_id": cp })),
+            )
+        }
         _ => (None, None),
     };
     let path = match id {
@@ -934,6 +1365,7 @@ async fn call(
         | "GET /api/v1/plan/priorities" => format!("{path}?owner_id={other_user}"),
         "GET /api/v1/contact-rules" => format!("{path}?department_id={dept}"),
         "GET /api/v1/deals/board" => format!("{path}?owner_id={other_user}"),
+        "GET /api/v1/counterparties/{id}/reconciliation" => format!("{path}?from=2026-01-01&to=2026-12-31&format=json"),
         _ => path,
     };
     let mut req = app
@@ -944,6 +1376,9 @@ async fn call(
         let csv = format!("Наименование;Город\nКлиент из файла {seq};Тверь\n");
         req = req
             .multipart(reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(csv.into_bytes())));
+    } else if route == "POST /api/v1/bank-statements" {
+        let file = reqwest::multipart::Part::bytes(statement_file(seq)).file_name("kl_to_1c.txt");
+        req = req.multipart(reqwest::multipart::Form::new().part("file", file));
     } else if let Some(b) = body {
         req = req.json(&b);
     }

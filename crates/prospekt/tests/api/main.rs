@@ -6,6 +6,7 @@ mod counterparties;
 mod deals;
 mod dedup;
 mod helpers;
+mod orders;
 mod plan;
 mod platform;
 mod search;

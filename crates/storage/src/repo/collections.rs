@@ -62,6 +62,16 @@ pub async fn returned_of_shipment_tx(tx: &mut Tx, shipment: Uuid, order_line_no:
     .bind(shipment).bind(order_line_no).fetch_one(conn).await?))
 }
 
+/// What returns and accepted acts of a shipment take off its invoice, in kopecks.
+pub async fn credits_of_shipment_tx(tx: &mut Tx, shipment: Uuid) -> Result<i64, DbError> {
+    Ok(tx_run!(tx, conn => sqlx::query_scalar::<_, i64>(
+        "SELECT CAST(COALESCE((SELECT SUM(r.amount) FROM order_returns r WHERE r.shipment_id = $1 AND r.kind = 'return'), 0) \
+         + COALESCE((SELECT SUM(a.amount) FROM discrepancy_acts a WHERE a.shipment_id = $1 AND a.status = 'accepted'), 0) \
+         AS BIGINT)",
+    )
+    .bind(shipment).fetch_one(conn).await?))
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ReturnRow {
     pub id: Uuid,
