@@ -891,7 +891,10 @@ impl App {
         // Returns and accepted acts registered before the invoice reduce it at once.
         let before = coll::credits_of_shipment_tx(&mut tx, view.shipment.id).await?;
         let credited = if before > 0 {
-            before - self.credit_invoice_tx(&mut tx, invoice, before).await?
+            before
+                - self
+                    .credit_invoice_tx(&mut tx, invoice, before, &number, actor.user_id.as_uuid())
+                    .await?
         } else {
             0
         };
@@ -1020,7 +1023,8 @@ impl App {
         if let Some(view) = &shipment
             && let Some(invoice) = view.shipment.invoice_id
         {
-            self.credit_invoice_tx(&mut tx, invoice, amount).await?;
+            self.credit_invoice_tx(&mut tx, invoice, amount, &number, actor.user_id.as_uuid())
+                .await?;
         }
         self.refresh_order_tx(&mut tx, order.id, at).await?;
         record_tx(
@@ -1037,21 +1041,44 @@ impl App {
         self.order(actor, id).await
     }
 
-    /// Credits an invoice by up to `amount` (a return, an accepted act); what the invoice no longer
-    /// owes becomes the client's credit balance as an advance-like payment is not created — the
-    /// credit is capped at the open amount and the rest is reported.
+    /// Credits an invoice by `amount` (a return, an accepted act). What the invoice no longer owes
+    /// (it was paid already) becomes the client's credit balance: a credit note, kept as an
+    /// unallocated payment, so no kopeck is lost and the next invoice takes it first. Returns the
+    /// part that went to the credit balance.
     async fn credit_invoice_tx(
         &self,
         tx: &mut prospekt_storage::Tx,
         invoice: Uuid,
         amount: i64,
+        reference: &str,
+        by: Uuid,
     ) -> Result<i64, AppError> {
         let inv = ledger::invoice_tx(tx, invoice).await?.ok_or(AppError::NotFound)?;
         let credit = amount.min(inv.open()).max(0);
         if credit > 0 {
             ledger::settle_tx(tx, invoice, Settlement::Credited, credit).await?;
         }
-        Ok(amount - credit)
+        let excess = amount - credit;
+        if excess > 0 {
+            let purpose = format!("Кредит по документу {reference}: сверх долга по счёту {}", inv.number);
+            ledger::insert_payment_tx(
+                tx,
+                &ledger::NewPayment {
+                    id: Uuid::now_v7(),
+                    counterparty_id: inv.counterparty_id,
+                    paid_on: company_today(),
+                    amount: excess,
+                    doc_number: reference,
+                    purpose: &purpose,
+                    source: "credit_note",
+                    payer_inn: None,
+                    created_by: Some(by),
+                },
+                now(),
+            )
+            .await?;
+        }
+        Ok(excess)
     }
 
     /// Draws up an act of shortage or mis-grading on a shipment.
@@ -1143,7 +1170,10 @@ impl App {
         }
         let mut credited = 0;
         if accept && let Some(invoice) = view.shipment.invoice_id {
-            credited = act.amount - self.credit_invoice_tx(&mut tx, invoice, act.amount).await?;
+            credited = act.amount
+                - self
+                    .credit_invoice_tx(&mut tx, invoice, act.amount, &act.number, actor.user_id.as_uuid())
+                    .await?;
             self.refresh_order_tx(&mut tx, view.shipment.order_id, at).await?;
         }
         record_tx(

@@ -30,6 +30,7 @@ crate::on_both_databases!(
     the_reconciliation_act_shows_the_opening_the_documents_and_the_closing,
     a_write_off_waits_for_the_head_and_never_exceeds_the_open_amount,
     refusals_returns_and_acts_of_shortage_credit_what_the_client_owes,
+    a_return_after_payment_leaves_a_credit_balance_that_the_next_invoice_takes,
 );
 
 // ---- dates in the company calendar (Moscow, UTC+3), computed independently ----
@@ -2318,4 +2319,78 @@ async fn refusals_returns_and_acts_of_shortage_credit_what_the_client_owes(app: 
     )
     .await;
     assert_eq!(act["closing"], b["net"], "{act}");
+}
+
+/// A return of goods already paid for: the invoice cannot owe less than nothing, so the money
+/// becomes the client's credit balance (never lost), shown as an advance, in the reconciliation
+/// act once, and taken by the next invoice.
+async fn a_return_after_payment_leaves_a_credit_balance_that_the_next_invoice_takes(app: TestApp) {
+    let d = desk(&app).await;
+    let s = shop(&app, &d).await;
+    let m = &d.manager.token;
+    let o = take_order(&app, m, s.client, json!([{ "product_id": s.flour, "quantity": "3" }])).await;
+    let o = submit(&app, m, &o).await;
+    let id = id_of(&o).to_owned();
+    let (status, sh) = ship(&app, &d, &d.support.token, &id, today(), json!([])).await;
+    assert_eq!(status, 201, "{sh}");
+    let inv = invoice_shipment(&app, &d.support.token, &sh).await;
+    let pay = json!({ "counterparty_id": s.client, "paid_on": today().to_string(), "amount": "3000.00",
+                      "doc_number": "77", "purpose": "Оплата" });
+    ok(&app, &d.cc.token, "POST", "/api/v1/payments", Some(pay), 201).await;
+    assert_eq!(order_of(&app, m, &id).await["status"], "paid");
+
+    let back = json!({ "kind": "return", "reason": "defect", "shipment_id": id_of(&sh),
+                       "lines": [{ "line_no": 1, "quantity": "1" }] });
+    ok(
+        &app,
+        m,
+        "POST",
+        &format!("/api/v1/orders/{id}/returns"),
+        Some(back),
+        201,
+    )
+    .await;
+    let v = invoice_of(&app, m, id_of(&inv)).await;
+    assert_eq!((&v["credited"], &v["open"]), (&json!("0.00"), &json!("0.00")), "{v}");
+    let b = balance_of(&app, m, s.client).await;
+    assert_eq!(
+        (&b["receivable"], &b["advance"], &b["net"]),
+        (&json!("0.00"), &json!("1000.00"), &json!("-1000.00")),
+        "{b}"
+    );
+    let from = (today() - chrono::Duration::days(30)).to_string();
+    let rec = ok(
+        &app,
+        m,
+        "GET",
+        &format!(
+            "/api/v1/counterparties/{}/reconciliation?from={from}&to={}&format=json",
+            s.client,
+            today()
+        ),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(rec["closing"], "-1000.00", "the return counts once: {rec}");
+    assert_ledger_consistent(&app).await;
+
+    // The next order's invoice takes the credit first.
+    let o2 = take_order(&app, m, s.client, json!([{ "product_id": s.flour, "quantity": "2" }])).await;
+    let o2 = submit(&app, m, &o2).await;
+    let id2 = id_of(&o2).to_owned();
+    let (status, sh2) = ship(&app, &d, &d.support.token, &id2, today(), json!([])).await;
+    assert_eq!(status, 201, "{sh2}");
+    let inv2 = invoice_shipment(&app, &d.support.token, &sh2).await;
+    assert_eq!(
+        (&inv2["paid"], &inv2["open"]),
+        (&json!("1000.00"), &json!("1000.00")),
+        "{inv2}"
+    );
+    let b = balance_of(&app, m, s.client).await;
+    assert_eq!(
+        (&b["receivable"], &b["advance"]),
+        (&json!("1000.00"), &json!("0.00")),
+        "{b}"
+    );
 }

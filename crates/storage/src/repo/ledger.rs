@@ -983,7 +983,7 @@ pub async fn ledger(db: &Db, counterparty: Uuid, to: NaiveDate) -> Result<Vec<Le
         "SELECT issued_on AS on_date, 'invoice' AS kind, number, total AS debit, CAST(0 AS BIGINT) AS credit \
          FROM invoices WHERE counterparty_id = $1 AND issued_on <= $2 \
          UNION ALL SELECT paid_on AS on_date, 'payment' AS kind, doc_number AS number, CAST(0 AS BIGINT) AS debit, \
-         amount AS credit FROM payments WHERE counterparty_id = $1 AND paid_on <= $2 \
+         amount AS credit FROM payments WHERE counterparty_id = $1 AND paid_on <= $2 AND source <> 'credit_note' \
          UNION ALL SELECT date(r.created_at) AS on_date, 'return' AS kind, r.number, CAST(0 AS BIGINT) AS debit, \
          r.amount AS credit FROM order_returns r WHERE r.counterparty_id = $1 AND r.kind = 'return' \
          UNION ALL SELECT date(w.decided_at) AS on_date, 'write_off' AS kind, i.number, CAST(0 AS BIGINT) AS debit, \
