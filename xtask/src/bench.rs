@@ -151,7 +151,7 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 const RSS_SAMPLE_INTERVAL: Duration = Duration::from_millis(200);
 
 const USAGE: &str = "usage: cargo xtask bench [--size small|medium|large] [--db sqlite|postgres|both] \
-                     [--seed N] [--duration SECS] [--connections N] [--threads N] [--keep] [--binary PATH]";
+                     [--seed N] [--duration SECS] [--connections N] [--threads N] [--keep] [--measure] [--binary PATH]";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Db {
@@ -177,6 +177,8 @@ struct Options {
     connections: u32,
     threads: u32,
     keep: bool,
+    /// Also run `prospekt measure` on each database after the load test.
+    measure: bool,
     /// A prebuilt binary to measure instead of building one (e.g. an older build, to
     /// compare against).
     binary: Option<PathBuf>,
@@ -191,6 +193,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         connections: 64,
         threads: 2,
         keep: false,
+        measure: false,
         binary: None,
     };
     let mut args = args.iter();
@@ -229,6 +232,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--connections" => options.connections = number(name, &value()?)?,
             "--threads" => options.threads = number(name, &value()?)?,
             "--keep" if inline.is_none() => options.keep = true,
+            "--measure" if inline.is_none() => options.measure = true,
             "--binary" => options.binary = Some(PathBuf::from(value()?)),
             _ => return Err(format!("unknown bench option {arg:?}\n{USAGE}")),
         }
@@ -462,6 +466,18 @@ fn bench_db(
         .filter_map(|row| row.peak_rss_kb)
         .chain(proc_status_kb(server.pid(), "VmHWM"))
         .max();
+    // Server time of single requests (no queueing): `prospekt measure` on the same database,
+    // while it still exists (the PostgreSQL cluster goes away with this function).
+    if options.measure {
+        let mut cmd = Command::new(binary);
+        cmd.args(["measure", "--db", &url, "--reads", "200", "--logins", "5"])
+            .stderr(Stdio::inherit());
+        eprintln!("xtask: {}", util::describe(&cmd));
+        match util::run_captured(&mut cmd) {
+            Ok(out) => eprintln!("xtask: measure ({}):\n{out}", db.name()),
+            Err(e) => eprintln!("xtask: warning: measure failed: {e}"),
+        }
+    }
     drop(server);
     drop(cluster);
     Ok(DbRun {

@@ -23,7 +23,7 @@ use prospekt_domain::receivables::{Aging, AgingBucket, days_past_due, over_limit
 use prospekt_domain::{FieldError, Role};
 use prospekt_storage::DbError;
 use prospekt_storage::repo::collections::{self as coll, CaseMove, CaseRow, StepRow, WriteOffRow};
-use prospekt_storage::repo::ledger::{self, AgingBy, AgingRow, InvoiceRow, NewPayment, PaymentRow, Settlement};
+use prospekt_storage::repo::ledger::{self, AgingRow, InvoiceRow, NewPayment, PaymentRow, Settlement};
 use prospekt_storage::repo::offers::{self as offer_repo, ApprovalRow};
 use prospekt_storage::repo::{Scope, counterparties};
 use rust_decimal::Decimal;
@@ -492,10 +492,45 @@ impl App {
         let scope = &access.scope;
         let ru = actor.locale != "en";
         let none = if ru { "Без менеджера" } else { "No manager" };
-        let managers = ledger::aging(db, scope, owner, AgingBy::Owner, today, 0).await?;
+        // One scan gives every (manager, department) pair; managers and departments are sums of them.
+        let groups = ledger::aging_groups(db, scope, owner, today).await?;
         let mut total = Aging::default();
         let mut invoices = 0;
-        let mut managers: Vec<AgingLine> = managers.iter().map(|r| aging_line(r, none)).collect();
+        let mut by_owner: Vec<AgingRow> = Vec::new();
+        let mut by_department: Vec<AgingRow> = Vec::new();
+        let add = |list: &mut Vec<AgingRow>, key: Option<Uuid>, r: &AgingRow| {
+            let row = match list.iter_mut().find(|x| x.key_id == key) {
+                Some(x) => x,
+                None => {
+                    list.push(AgingRow {
+                        key_id: key,
+                        ..AgingRow::default()
+                    });
+                    list.last_mut().expect("just pushed")
+                }
+            };
+            row.not_due += r.not_due;
+            row.d1_30 += r.d1_30;
+            row.d31_60 += r.d31_60;
+            row.d61_90 += r.d61_90;
+            row.over_90 += r.over_90;
+            row.invoices += r.invoices;
+        };
+        for g in &groups {
+            add(&mut by_owner, g.key_id, g);
+            add(&mut by_department, g.department_id, g);
+        }
+        let users: Vec<Uuid> = by_owner.iter().filter_map(|r| r.key_id).collect();
+        let depts: Vec<Uuid> = by_department.iter().filter_map(|r| r.key_id).collect();
+        let names = ledger::names(db, &users, &depts).await?;
+        let name_of = |id: Option<Uuid>| id.and_then(|i| names.iter().find(|(k, _)| *k == i).map(|(_, n)| n.clone()));
+        let mut managers: Vec<AgingLine> = by_owner
+            .iter_mut()
+            .map(|r| {
+                r.key_name = name_of(r.key_id);
+                aging_line(r, none)
+            })
+            .collect();
         for m in &managers {
             total.merge(&m.aging);
             invoices += m.invoices;
@@ -504,22 +539,24 @@ impl App {
         let departments = if owner.is_some() {
             Vec::new()
         } else {
-            let mut d: Vec<AgingLine> = ledger::aging(db, scope, owner, AgingBy::Department, today, 0)
-                .await?
-                .iter()
-                .map(|r| aging_line(r, if ru { "Без отдела" } else { "No department" }))
+            let mut d: Vec<AgingLine> = by_department
+                .iter_mut()
+                .map(|r| {
+                    r.key_name = name_of(r.key_id);
+                    aging_line(r, if ru { "Без отдела" } else { "No department" })
+                })
                 .collect();
             d.sort_by_key(|b| std::cmp::Reverse(b.overdue));
             d
         };
-        let clients: Vec<AgingLine> =
-            ledger::aging(db, scope, owner, AgingBy::Counterparty, today, clients.clamp(1, 1000))
-                .await?
-                .iter()
-                .map(|r| aging_line(r, ""))
-                .collect();
-        let from = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today) - chrono::Months::new(11);
-        let months = ledger::monthly_sales(db, scope, owner, None, from).await?;
+        let clients: Vec<AgingLine> = ledger::aging_clients(db, scope, owner, today, clients.clamp(1, 1000))
+            .await?
+            .iter()
+            .map(|r| aging_line(r, ""))
+            .collect();
+        let months = self
+            .recent_sales(scope, owner, None, today, total.total().kopecks())
+            .await?;
         let tsum = total.total();
         Ok(AgingReport {
             as_of: today,
@@ -551,9 +588,32 @@ impl App {
                 Money::from_kopecks(inv.open()),
             );
         }
-        let from = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today) - chrono::Months::new(11);
-        let months = ledger::monthly_sales(self.db(), &Scope::All, None, Some(id.as_uuid()), from).await?;
+        let months = self
+            .recent_sales(&Scope::All, None, Some(id.as_uuid()), today, aging.total().kopecks())
+            .await?;
         Ok((aging, dso_countback(aging.total().kopecks(), &months, today)))
+    }
+
+    /// Monthly sales back from this month, as many months as the countback needs: the last three
+    /// first, and a further nine only when they do not cover the receivable.
+    async fn recent_sales(
+        &self,
+        scope: &Scope,
+        owner: Option<Uuid>,
+        client: Option<Uuid>,
+        today: NaiveDate,
+        receivable: i64,
+    ) -> Result<Vec<(NaiveDate, i64)>, AppError> {
+        let month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+        let recent = month - chrono::Months::new(2);
+        let mut months = ledger::monthly_sales(self.db(), scope, owner, client, recent, None).await?;
+        if months.iter().map(|(_, s)| *s).sum::<i64>() < receivable {
+            let older = month - chrono::Months::new(11);
+            let mut before = ledger::monthly_sales(self.db(), scope, owner, client, older, Some(recent)).await?;
+            before.append(&mut months);
+            months = before;
+        }
+        Ok(months)
     }
 
     /// The key-rate table as stored (seeded from the domain's table on first start).

@@ -67,7 +67,8 @@ ALTER TABLE invoices ADD COLUMN written_off BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE invoices ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
 -- Aging and balances read only open invoices; this index holds nothing else.
 CREATE INDEX invoices_open ON invoices(counterparty_id, due_on) WHERE paid + credited + written_off < total;
-CREATE INDEX invoices_issued ON invoices(issued_on);
+CREATE INDEX invoices_issued ON invoices(issued_on, total);
+CREATE INDEX invoices_order ON invoices(order_id);
 
 -- Payments: how much of each is allocated (the rest is the client's advance / credit balance).
 ALTER TABLE payments ADD COLUMN allocated BIGINT NOT NULL DEFAULT 0;

@@ -842,11 +842,14 @@ pub async fn unallocated_payments_tx(tx: &mut Tx, counterparty: Uuid) -> Result<
 
 // --- receivables ----------------------------------------------------------------------------
 
-/// Open debt in aging buckets for one group (a client, a manager, a department …).
+/// Open debt in aging buckets for one group (a client, or a manager within a department).
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct AgingRow {
+    /// The client (client rows) or the manager (group rows).
     pub key_id: Option<Uuid>,
     pub key_name: Option<String>,
+    /// The department of the group (group rows).
+    pub department_id: Option<Uuid>,
     pub not_due: i64,
     pub d1_30: i64,
     pub d31_60: i64,
@@ -856,55 +859,39 @@ pub struct AgingRow {
     pub credit_limit: i64,
 }
 
-/// Groups for [`aging`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AgingBy {
-    Counterparty,
-    Owner,
-    Department,
+/// The five bucket sums of open invoices as of `$1` (today) with `$2..$4` = today − 30/60/90.
+const BUCKETS: &str = "\
+    CAST(COALESCE(SUM(CASE WHEN i.due_on >= $1 THEN i.total - i.paid - i.credited - i.written_off ELSE 0 END), 0) AS BIGINT) AS not_due, \
+    CAST(COALESCE(SUM(CASE WHEN i.due_on < $1 AND i.due_on >= $2 THEN i.total - i.paid - i.credited - i.written_off ELSE 0 END), 0) AS BIGINT) AS d1_30, \
+    CAST(COALESCE(SUM(CASE WHEN i.due_on < $2 AND i.due_on >= $3 THEN i.total - i.paid - i.credited - i.written_off ELSE 0 END), 0) AS BIGINT) AS d31_60, \
+    CAST(COALESCE(SUM(CASE WHEN i.due_on < $3 AND i.due_on >= $4 THEN i.total - i.paid - i.credited - i.written_off ELSE 0 END), 0) AS BIGINT) AS d61_90, \
+    CAST(COALESCE(SUM(CASE WHEN i.due_on < $4 THEN i.total - i.paid - i.credited - i.written_off ELSE 0 END), 0) AS BIGINT) AS over_90, \
+    COUNT(*) AS invoices";
+
+/// Where an aging query starts: for one manager, from the manager's clients (owner index); for
+/// everyone, from the open invoices (`CROSS JOIN` keeps SQLite from walking all clients in
+/// owner order to avoid a sort; PostgreSQL plans it as an ordinary join).
+fn aging_from(owner: bool) -> &'static str {
+    if owner {
+        "FROM counterparties c JOIN invoices i ON i.counterparty_id = c.id"
+    } else {
+        "FROM invoices i CROSS JOIN counterparties c"
+    }
 }
 
-/// The bucket sums of open invoices as of `today`, grouped, in the scope; `owner` narrows to one
-/// manager's clients. Clients are ordered by overdue debt, the other groups by name.
-pub async fn aging(
+/// Open debt by manager and department as of `today`, in the scope (`owner`: one manager's
+/// clients). One scan of the open invoices.
+pub async fn aging_groups(
     db: &Db,
     scope: &Scope,
     owner: Option<Uuid>,
-    by: AgingBy,
     today: NaiveDate,
-    limit: i64,
 ) -> Result<Vec<AgingRow>, DbError> {
     let d = |days: i64| today - chrono::Duration::days(days);
-    let open = "i.total - i.paid - i.credited - i.written_off";
-    let (key, name, join, limit_col) = match by {
-        AgingBy::Counterparty => ("c.id", "c.name", "", "MAX(c.credit_limit)"),
-        AgingBy::Owner => (
-            "c.owner_id",
-            "MAX(u.display_name)",
-            " LEFT JOIN users u ON u.id = c.owner_id",
-            "0",
-        ),
-        AgingBy::Department => (
-            "c.department_id",
-            "MAX(dp.name)",
-            " LEFT JOIN departments dp ON dp.id = c.department_id",
-            "0",
-        ),
-    };
-    let name = if by == AgingBy::Counterparty {
-        format!("MAX({name})")
-    } else {
-        name.to_owned()
-    };
     let mut sql = format!(
-        "SELECT {key} AS key_id, {name} AS key_name, \
-         CAST(COALESCE(SUM(CASE WHEN i.due_on >= $1 THEN {open} ELSE 0 END), 0) AS BIGINT) AS not_due, \
-         CAST(COALESCE(SUM(CASE WHEN i.due_on < $1 AND i.due_on >= $2 THEN {open} ELSE 0 END), 0) AS BIGINT) AS d1_30, \
-         CAST(COALESCE(SUM(CASE WHEN i.due_on < $2 AND i.due_on >= $3 THEN {open} ELSE 0 END), 0) AS BIGINT) AS d31_60, \
-         CAST(COALESCE(SUM(CASE WHEN i.due_on < $3 AND i.due_on >= $4 THEN {open} ELSE 0 END), 0) AS BIGINT) AS d61_90, \
-         CAST(COALESCE(SUM(CASE WHEN i.due_on < $4 THEN {open} ELSE 0 END), 0) AS BIGINT) AS over_90, \
-         COUNT(*) AS invoices, CAST({limit_col} AS BIGINT) AS credit_limit \
-         FROM invoices i JOIN counterparties c ON c.id = i.counterparty_id{join} WHERE {OPEN}"
+        "SELECT c.owner_id AS key_id, CAST(NULL AS TEXT) AS key_name, c.department_id, {BUCKETS}, \
+         CAST(0 AS BIGINT) AS credit_limit {} WHERE c.id = i.counterparty_id AND {OPEN}",
+        aging_from(owner.is_some())
     );
     let mut n = 4;
     if owner.is_some() {
@@ -912,12 +899,7 @@ pub async fn aging(
         sql.push_str(&format!(" AND c.owner_id = ${n}"));
     }
     let scoped = scope.push_filter(&mut sql, &mut n, "c.department_id", "c.owner_id");
-    sql.push_str(&format!(" GROUP BY {key}"));
-    if by == AgingBy::Counterparty {
-        sql.push_str(&format!(
-            " ORDER BY SUM(CASE WHEN i.due_on < $1 THEN {open} ELSE 0 END) DESC, SUM({open}) DESC LIMIT {limit}"
-        ));
-    }
+    sql.push_str(" GROUP BY c.owner_id, c.department_id");
     let sql = sqlx::AssertSqlSafe(sql);
     Ok(db_run!(db, pool => {
         let mut q = sqlx::query_as::<_, AgingRow>(sql).bind(today).bind(d(30)).bind(d(60)).bind(d(90));
@@ -927,18 +909,101 @@ pub async fn aging(
     }))
 }
 
-/// Sales invoiced per month since `from` (first day of a month), in the scope; for DSO.
+/// The `limit` clients most overdue (then most owed) as of `today`, in the scope.
+pub async fn aging_clients(
+    db: &Db,
+    scope: &Scope,
+    owner: Option<Uuid>,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<Vec<AgingRow>, DbError> {
+    let d = |days: i64| today - chrono::Duration::days(days);
+    let overdue = "SUM(CASE WHEN i.due_on < $1 THEN i.total - i.paid - i.credited - i.written_off ELSE 0 END)";
+    let mut n = 4;
+    let (inner, scoped) = if owner.is_none() && matches!(scope, Scope::All) {
+        // Everyone's: group the open invoices alone, name only the few clients kept.
+        (
+            format!(
+                "SELECT i.counterparty_id AS key_id, {BUCKETS} FROM invoices i WHERE {OPEN} \
+                 GROUP BY i.counterparty_id ORDER BY {overdue} DESC, SUM(i.total - i.paid - i.credited - i.written_off) DESC \
+                 LIMIT {limit}"
+            ),
+            Vec::new(),
+        )
+    } else {
+        let mut sql = format!(
+            "SELECT c.id AS key_id, {BUCKETS} {} WHERE c.id = i.counterparty_id AND {OPEN}",
+            aging_from(owner.is_some())
+        );
+        if owner.is_some() {
+            n += 1;
+            sql.push_str(&format!(" AND c.owner_id = ${n}"));
+        }
+        let scoped = scope.push_filter(&mut sql, &mut n, "c.department_id", "c.owner_id");
+        sql.push_str(&format!(
+            " GROUP BY c.id ORDER BY {overdue} DESC, SUM(i.total - i.paid - i.credited - i.written_off) DESC LIMIT {limit}"
+        ));
+        (sql, scoped)
+    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT t.key_id, c.name AS key_name, c.department_id, t.not_due, t.d1_30, t.d31_60, t.d61_90, t.over_90, \
+         t.invoices, c.credit_limit FROM ({inner}) t JOIN counterparties c ON c.id = t.key_id \
+         ORDER BY t.d1_30 + t.d31_60 + t.d61_90 + t.over_90 DESC, t.not_due DESC"
+    ));
+    Ok(db_run!(db, pool => {
+        let mut q = sqlx::query_as::<_, AgingRow>(sql).bind(today).bind(d(30)).bind(d(60)).bind(d(90));
+        if let Some(o) = owner { q = q.bind(o); }
+        for i in &scoped { q = q.bind(*i); }
+        q.fetch_all(pool).await?
+    }))
+}
+
+/// Display names of users and of departments, by id.
+pub async fn names(db: &Db, users: &[Uuid], departments: &[Uuid]) -> Result<Vec<(Uuid, String)>, DbError> {
+    let mut out = Vec::new();
+    for (table, col, ids) in [("users", "display_name", users), ("departments", "name", departments)] {
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT id, {col} FROM {table} WHERE id IN ({})",
+                marks.join(", ")
+            ));
+            let found: Vec<(Uuid, String)> = db_run!(db, pool => {
+                let mut q = sqlx::query_as::<_, (Uuid, String)>(sql);
+                for i in chunk { q = q.bind(*i); }
+                q.fetch_all(pool).await?
+            });
+            out.extend(found);
+        }
+    }
+    Ok(out)
+}
+
+/// Sales invoiced per month from `from` (first day of a month), in the scope: (first day, sum).
+/// Grouped in SQL on the text of the date (`YYYY-MM`), the same on both databases.
 pub async fn monthly_sales(
     db: &Db,
     scope: &Scope,
     owner: Option<Uuid>,
     counterparty: Option<Uuid>,
     from: NaiveDate,
+    to: Option<NaiveDate>,
 ) -> Result<Vec<(NaiveDate, i64)>, DbError> {
-    let mut sql = "SELECT i.issued_on, i.total FROM invoices i JOIN counterparties c ON c.id = i.counterparty_id \
-                   WHERE i.issued_on >= $1"
-        .to_owned();
+    let month = "substr(CAST(i.issued_on AS TEXT), 1, 7)";
+    let everyone = owner.is_none() && counterparty.is_none() && matches!(scope, Scope::All);
+    let mut sql = if everyone {
+        format!("SELECT {month} AS m, CAST(SUM(i.total) AS BIGINT) FROM invoices i WHERE i.issued_on >= $1")
+    } else {
+        format!(
+            "SELECT {month} AS m, CAST(SUM(i.total) AS BIGINT) FROM invoices i \
+             JOIN counterparties c ON c.id = i.counterparty_id WHERE i.issued_on >= $1"
+        )
+    };
     let mut n = 1;
+    if to.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND i.issued_on < ${n}"));
+    }
     if owner.is_some() {
         n += 1;
         sql.push_str(&format!(" AND c.owner_id = ${n}"));
@@ -947,22 +1012,31 @@ pub async fn monthly_sales(
         n += 1;
         sql.push_str(&format!(" AND i.counterparty_id = ${n}"));
     }
-    let scoped = scope.push_filter(&mut sql, &mut n, "c.department_id", "c.owner_id");
+    let scoped = if everyone {
+        Vec::new()
+    } else {
+        scope.push_filter(&mut sql, &mut n, "c.department_id", "c.owner_id")
+    };
+    sql.push_str(&format!(" GROUP BY {month}"));
     let sql = sqlx::AssertSqlSafe(sql);
-    let rows: Vec<(NaiveDate, i64)> = db_run!(db, pool => {
-        let mut q = sqlx::query_as::<_, (NaiveDate, i64)>(sql).bind(from);
+    let rows: Vec<(String, i64)> = db_run!(db, pool => {
+        let mut q = sqlx::query_as::<_, (String, i64)>(sql).bind(from);
+        if let Some(t) = to { q = q.bind(t); }
         if let Some(o) = owner { q = q.bind(o); }
         if let Some(c) = counterparty { q = q.bind(c); }
         for i in &scoped { q = q.bind(*i); }
         q.fetch_all(pool).await?
     });
-    let mut months: std::collections::BTreeMap<NaiveDate, i64> = std::collections::BTreeMap::new();
-    for (d, total) in rows {
-        use chrono::Datelike;
-        let m = NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap_or(d);
-        *months.entry(m).or_default() += total;
-    }
-    Ok(months.into_iter().collect())
+    let mut months: Vec<(NaiveDate, i64)> = rows
+        .into_iter()
+        .filter_map(|(m, s)| {
+            NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+                .ok()
+                .map(|d| (d, s))
+        })
+        .collect();
+    months.sort();
+    Ok(months)
 }
 
 /// One line of a client's settlement history: a shipment invoiced (debit) or money in / a return /

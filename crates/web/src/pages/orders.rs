@@ -42,6 +42,12 @@ pub fn router() -> Router<AppState> {
         .route("/orders/{id}/returns", post(create_return))
         .route("/shipments/{id}/deliver", post(deliver))
         .route("/shipments/{id}/invoice", post(invoice))
+        .route("/shipments/{id}/acts", post(create_act))
+        .route("/acts/{id}/decision", post(decide_act))
+        .route("/returns", get(returns_page))
+        .route("/clients/{id}/payments", post(record_payment))
+        .route("/invoices/{id}/write-off", post(request_write_off))
+        .route("/invoices/{id}/interest", get(interest_page))
         .route("/receivables", get(receivables_page))
         .route("/bank", get(bank_page).post(upload_statement))
         .route("/bank/docs/{id}", post(resolve_doc))
@@ -336,6 +342,7 @@ pub struct ShipView {
 }
 
 pub struct InvView {
+    pub id: String,
     pub number: String,
     pub issued_on: String,
     pub due_on: String,
@@ -348,6 +355,7 @@ pub struct InvView {
 fn inv_view(i: &InvoiceRow, today: chrono::NaiveDate) -> InvView {
     let open = i.open();
     InvView {
+        id: i.id.to_string(),
         number: i.number.clone(),
         issued_on: ru_date(i.issued_on),
         due_on: ru_date(i.due_on),
@@ -356,6 +364,17 @@ fn inv_view(i: &InvoiceRow, today: chrono::NaiveDate) -> InvView {
         open: rub(open),
         overdue_days: if open > 0 { days_past_due(i.due_on, today) } else { 0 },
     }
+}
+
+pub struct ActView {
+    pub id: String,
+    pub number: String,
+    pub kind: &'static str,
+    pub shipment: String,
+    pub amount: String,
+    pub comment: String,
+    pub status: String,
+    pub status_label: &'static str,
 }
 
 pub struct OrderData {
@@ -381,6 +400,7 @@ pub struct OrderData {
     pub shipments: Vec<ShipView>,
     pub invoices: Vec<InvView>,
     pub returns: Vec<(String, String, String, String, String)>,
+    pub acts: Vec<ActView>,
     pub can_take: bool,
     pub can_fulfil: bool,
     pub can_start: bool,
@@ -538,6 +558,33 @@ fn order_data(lang: Lang, u: &PageUser, v: OrderView, error: Option<String>) -> 
                     rub(r.amount),
                     r.comment.clone(),
                 )
+            })
+            .collect(),
+        acts: v
+            .acts
+            .iter()
+            .map(|a| ActView {
+                id: a.id.to_string(),
+                number: a.number.clone(),
+                kind: if a.kind == "shortage" {
+                    lang.tr("Недостача", "Shortage")
+                } else {
+                    lang.tr("Пересортица", "Mis-grading")
+                },
+                shipment: v
+                    .shipments
+                    .iter()
+                    .find(|s| s.shipment.id == a.shipment_id)
+                    .map(|s| s.shipment.number.clone())
+                    .unwrap_or_default(),
+                amount: rub(a.amount),
+                comment: a.comment.clone(),
+                status: a.status.clone(),
+                status_label: match a.status.as_str() {
+                    "accepted" => lang.tr("принят, счёт уменьшен", "accepted, invoice credited"),
+                    "rejected" => lang.tr("отклонён", "rejected"),
+                    _ => lang.tr("на рассмотрении", "open"),
+                },
             })
             .collect(),
         can_take,
@@ -1261,6 +1308,8 @@ pub struct ClientMoney {
     pub cases: Vec<(String, &'static str)>,
     pub can_order: bool,
     pub can_collect: bool,
+    pub can_pay: bool,
+    pub today: String,
     pub period_from: String,
     pub period_to: String,
 }
@@ -1339,7 +1388,304 @@ pub async fn client_money(state: &AppState, u: &PageUser, id: CounterpartyId) ->
             .collect(),
         can_order: prospekt_app::orders::may_take_orders(u.actor.role),
         can_collect: prospekt_app::receivables::may_collect(u.actor.role),
+        can_pay: prospekt_app::receivables::may_handle_payments(u.actor.role),
+        today: today.format("%Y-%m-%d").to_string(),
         period_from: (today - chrono::Duration::days(90)).format("%Y-%m-%d").to_string(),
         period_to: today.format("%Y-%m-%d").to_string(),
     })
+}
+
+// ---------------------------------------------------------------- acts of shortage and mis-grading
+
+async fn create_act(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let order = field(&form, "order").unwrap_or("").to_owned();
+    let result = async {
+        let shipment: ShipmentId = parse_id("id", &id)?;
+        let kind = prospekt_domain::order::DiscrepancyKind::parse(field(&form, "kind").unwrap_or(""))?;
+        let quantity = Quantity::parse(field(&form, "quantity").unwrap_or(""))?;
+        let line = prospekt_app::orders::ActLine {
+            line_no: field(&form, "line_no").and_then(|l| l.parse().ok()).unwrap_or(0),
+            quantity: quantity.thousandths(),
+            received_instead: field(&form, "received_instead").map(str::to_owned),
+        };
+        state
+            .app
+            .register_act(
+                &u.actor,
+                shipment,
+                kind,
+                vec![line],
+                field(&form, "comment").map(str::to_owned),
+            )
+            .await
+            .map(|_| ())
+    }
+    .await;
+    after_order(&state, &u, &order, result).await
+}
+
+async fn decide_act(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let order = field(&form, "order").unwrap_or("").to_owned();
+    let result = async {
+        let act: prospekt_domain::ids::DiscrepancyActId = parse_id("id", &id)?;
+        state
+            .app
+            .decide_act(&u.actor, act, field(&form, "accept") == Some("yes"))
+            .await
+            .map(|_| ())
+    }
+    .await;
+    after_order(&state, &u, &order, result).await
+}
+
+// ---------------------------------------------------------------- returns analysis
+
+pub struct ReturnsData {
+    pub by: String,
+    pub kind: String,
+    pub days: i64,
+    pub rows: Vec<(String, i64, String, String, u32)>,
+    pub total: String,
+    pub tabs: Vec<(&'static str, &'static str)>,
+}
+
+page!(ReturnsPage, "returns.html", ReturnsData);
+
+#[derive(Deserialize, Default)]
+struct ReturnsQuery {
+    by: Option<String>,
+    kind: Option<String>,
+    days: Option<i64>,
+}
+
+async fn returns_page(State(state): State<AppState>, u: PageUser, Query(q): Query<ReturnsQuery>) -> Response {
+    let lang = u.lang;
+    let by = match crate::api::orders::returns_by(q.by.as_deref()) {
+        Ok(b) => b,
+        Err(e) => return ApiError::field(lang, &e).into_response(),
+    };
+    let kind = q
+        .kind
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .and_then(|k| ReturnKind::parse(k).ok());
+    let days = q.days.unwrap_or(365).clamp(1, 3660);
+    let rows = match state.app.returns_analysis(&u.actor, by, kind, days).await {
+        Ok(r) => r,
+        Err(e) => return page_error(lang, e),
+    };
+    let max = rows.iter().map(|r| r.amount).max().unwrap_or(0).max(1);
+    let total: i64 = rows.iter().map(|r| r.amount).sum();
+    let by_name =
+        q.by.clone()
+            .filter(|b| !b.is_empty())
+            .unwrap_or_else(|| "reason".into());
+    ReturnsPage {
+        shell: Shell::new(&u, "returns"),
+        x: ReturnsData {
+            rows: rows
+                .into_iter()
+                .map(|r| {
+                    let name = match by_name.as_str() {
+                        "reason" => ReturnReason::parse(r.key.as_deref().unwrap_or(""))
+                            .map(|x| x.label(lang == Lang::Ru).to_owned())
+                            .unwrap_or_default(),
+                        "product" => format!("{} · {}", r.key.unwrap_or_default(), r.name.unwrap_or_default()),
+                        _ => r.name.unwrap_or_default(),
+                    };
+                    (
+                        name,
+                        r.returns,
+                        qty(r.quantity),
+                        rub(r.amount),
+                        ((r.amount as i128 * 100 / max as i128) as u32).max(1),
+                    )
+                })
+                .collect(),
+            total: rub(total),
+            by: by_name,
+            kind: q.kind.unwrap_or_default(),
+            days,
+            tabs: vec![
+                ("reason", lang.tr("По причинам", "By reason")),
+                ("product", lang.tr("По товарам", "By product")),
+                ("client", lang.tr("По клиентам", "By client")),
+                ("manager", lang.tr("По менеджерам", "By manager")),
+            ],
+        },
+    }
+    .into_response()
+}
+
+// ---------------------------------------------------------------- payments, write-offs, interest
+
+async fn record_payment(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = u.lang;
+    let result = async {
+        let client: CounterpartyId = parse_id("id", &id)?;
+        let input = prospekt_app::receivables::PaymentInput {
+            counterparty: client,
+            paid_on: crate::api::catalog::date("paid_on", field(&form, "paid_on").unwrap_or(""))?,
+            amount: crate::api::catalog::money("amount", field(&form, "amount").unwrap_or(""))?,
+            doc_number: field(&form, "doc_number").unwrap_or("").to_owned(),
+            purpose: field(&form, "purpose").unwrap_or("").to_owned(),
+            allocations: None,
+        };
+        state.app.record_payment(&u.actor, input).await.map(|_| ())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/clients/{id}#settlements")).into_response(),
+        Err(e) => match message(lang, e) {
+            Ok(msg) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, msg).into_response(),
+            Err(r) => r,
+        },
+    }
+}
+
+async fn request_write_off(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = u.lang;
+    let client = field(&form, "client").unwrap_or("").to_owned();
+    let result = async {
+        let invoice: prospekt_domain::ids::InvoiceId = parse_id("id", &id)?;
+        let amount = crate::api::catalog::money("amount", field(&form, "amount").unwrap_or(""))?;
+        state
+            .app
+            .request_write_off(&u.actor, invoice, amount, field(&form, "reason").unwrap_or(""))
+            .await
+            .map(|_| ())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/invoices/{id}/interest")).into_response(),
+        Err(e) => match message(lang, e) {
+            Ok(msg) => render_interest(&state, &u, &id, Some(msg), &client).await,
+            Err(r) => r,
+        },
+    }
+}
+
+pub struct InterestData {
+    pub id: String,
+    pub number: String,
+    pub client: String,
+    pub client_id: String,
+    pub due_on: String,
+    pub until: String,
+    pub debt: String,
+    pub open: String,
+    pub open_plain: String,
+    pub rows: Vec<(String, String, u32, String, String, u32, String)>,
+    pub total: String,
+    pub penalty: Vec<(String, String, u32, String, String)>,
+    pub penalty_total: String,
+    pub penalty_capped: bool,
+    pub can_write_off: bool,
+    pub error: Option<String>,
+}
+
+page!(InterestPage, "interest.html", InterestData);
+
+async fn interest_page(State(state): State<AppState>, u: PageUser, Path(id): Path<String>) -> Response {
+    render_interest(&state, &u, &id, None, "").await
+}
+
+async fn render_interest(state: &AppState, u: &PageUser, id: &str, error: Option<String>, _client: &str) -> Response {
+    let lang = u.lang;
+    let invoice: prospekt_domain::ids::InvoiceId = match parse_id("id", id) {
+        Ok(i) => i,
+        Err(e) => return ApiError::field(lang, &e).into_response(),
+    };
+    let inv = match state.app.invoice(&u.actor, invoice).await {
+        Ok(i) => i,
+        Err(e) => return page_error(lang, e),
+    };
+    let calc = match state.app.invoice_interest(&u.actor, invoice, None).await {
+        Ok(c) => c,
+        Err(e) => return page_error(lang, e),
+    };
+    let rate = |bp: u32| format!("{},{:02}", bp / 100, bp % 100);
+    let status = if error.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let open = inv.open();
+    (
+        status,
+        InterestPage {
+            shell: Shell::new(u, "receivables"),
+            x: InterestData {
+                id: inv.id.to_string(),
+                number: inv.number.clone(),
+                client: inv.counterparty_name.clone(),
+                client_id: inv.counterparty_id.to_string(),
+                due_on: ru_date(inv.due_on),
+                until: ru_date(calc.until),
+                debt: calc.debt.format_ru(),
+                open: rub(open),
+                open_plain: Money::from_kopecks(open).to_string(),
+                rows: calc
+                    .interest
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        (
+                            ru_date(r.from),
+                            ru_date(r.to),
+                            r.days,
+                            r.base.format_ru(),
+                            rate(r.rate_bp),
+                            r.year_days,
+                            r.amount.format_ru(),
+                        )
+                    })
+                    .collect(),
+                total: calc.interest.total.format_ru(),
+                penalty: calc
+                    .penalty
+                    .as_ref()
+                    .map(|p| {
+                        p.rows
+                            .iter()
+                            .map(|r| {
+                                (
+                                    ru_date(r.from),
+                                    ru_date(r.to),
+                                    r.days,
+                                    r.base.format_ru(),
+                                    r.amount.format_ru(),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                penalty_total: calc.penalty.as_ref().map(|p| p.total.format_ru()).unwrap_or_default(),
+                penalty_capped: calc.penalty.as_ref().is_some_and(|p| p.capped),
+                can_write_off: prospekt_app::receivables::may_collect(u.actor.role) && open > 0,
+                error,
+            },
+        },
+    )
+        .into_response()
 }
