@@ -319,16 +319,11 @@ impl App {
             return Err(FieldError::new("file", "statement_conflict").into());
         }
         bank::insert_docs_tx(&mut tx, &docs).await?;
-        for (payer, d) in &new_accounts {
-            bank::remember_account_tx(
-                &mut tx,
-                *payer,
-                d.payer_bik.as_deref().unwrap_or(""),
-                &d.payer_account,
-                "",
-            )
-            .await?;
-        }
+        let accounts: Vec<(Uuid, &str, &str)> = new_accounts
+            .iter()
+            .map(|(payer, d)| (*payer, d.payer_bik.as_deref().unwrap_or(""), d.payer_account.as_str()))
+            .collect();
+        bank::remember_accounts_tx(&mut tx, &accounts).await?;
         let invoices: Vec<Uuid> = allocations
             .iter()
             .map(|(_, i, _)| *i)

@@ -418,18 +418,14 @@ impl App {
         let today = company_today();
         let at = now();
         let mut tx = self.db().begin().await?;
-        ledger::lock_counterparty_tx(&mut tx, order.counterparty_id).await?;
-        let debt = ledger::debt_tx(&mut tx, order.counterparty_id, today).await?;
-        let open_orders = ledger::open_orders_tx(&mut tx, order.counterparty_id).await?;
-        let terms = ledger::terms_tx(&mut tx, order.counterparty_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let limit = ledger::lock_counterparty_tx(&mut tx, order.counterparty_id).await?;
+        let e = ledger::exposure_tx(&mut tx, order.counterparty_id, today).await?;
         let pos = CreditPosition {
-            limit: Money::from_kopecks(terms.credit_limit),
-            receivable: Money::from_kopecks(debt.receivable),
-            open_orders: Money::from_kopecks(open_orders),
-            overdue: Money::from_kopecks(debt.overdue),
-            max_dpd: debt.oldest_overdue.map_or(0, |d| days_past_due(d, today)),
+            limit: Money::from_kopecks(limit),
+            receivable: Money::from_kopecks(e.receivable),
+            open_orders: Money::from_kopecks(e.open_orders),
+            overdue: Money::from_kopecks(e.overdue),
+            max_dpd: e.oldest_overdue.map_or(0, |d| days_past_due(d, today)),
         };
         let total = Money::from_kopecks(order.total);
         let blocks = credit_check(&pos, total);
@@ -507,7 +503,21 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        self.order(actor, id).await
+        // A draft has no shipments, invoices, returns or acts yet: read only what changed.
+        let db = self.db();
+        let row = ledger::order(db, order.id).await?.ok_or(AppError::NotFound)?;
+        let approvals = offer_repo::approvals_of(db, "order", order.id).await?;
+        Ok(OrderView {
+            status: status_of(&row),
+            lines: ledger::order_lines(db, order.id).await?,
+            shipments: Vec::new(),
+            invoices: Vec::new(),
+            returns: Vec::new(),
+            acts: Vec::new(),
+            approvals,
+            credit: Some(figures),
+            order: row,
+        })
     }
 
     /// Releases (approve) or refuses (back to draft) an order held by the credit check; called

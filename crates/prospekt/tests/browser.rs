@@ -1139,3 +1139,86 @@ async fn an_order_over_the_limit_is_held_the_head_releases_it_and_a_bank_stateme
     let _ = std::fs::remove_dir_all(&dir);
     result.expect("browser flow");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_credit_controller_finds_an_overdue_client_in_the_aging_and_takes_it_to_a_claim() {
+    let Some((_driver, wd)) = start_browser().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    let f = app.departments().await;
+    let olga = app.user("olga", "manager", Some(f.department_a)).await;
+    app.user("kira", "credit_controller", None).await;
+    let client = app
+        .counterparty("Альфа-Снаб", Some(olga.id), Some(f.department_a))
+        .await;
+    // An invoice of 300 000,00 ₽ that fell due 45 days ago.
+    let today = prospekt_app::catalog::company_today();
+    prospekt_storage::db_run!(&app.db, pool => sqlx::query(
+        "INSERT INTO invoices (id, number, counterparty_id, issued_on, due_on, total, paid, created_at) \
+         VALUES ($1, 'С-000777', $2, $3, $4, 30000000, 0, $5)",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(client)
+    .bind(today - chrono::Duration::days(59))
+    .bind(today - chrono::Duration::days(45))
+    .bind(chrono::Utc::now())
+    .execute(pool)
+    .await
+    .map(|_| ())
+    .unwrap());
+
+    let result: WebDriverResult<()> = async {
+        wd.goto(app.url("/lang/ru")).await?;
+        sign_in(&wd, &app, "kira").await?;
+        wd.find(By::Css("[data-testid=nav-receivables]")).await?.click().await?;
+        let overdue = wd
+            .query(By::Css("[data-testid=aging-overdue]"))
+            .first()
+            .await?
+            .text()
+            .await?;
+        assert_eq!(overdue, "300 000,00");
+        let clients = wd.find(By::Css("[data-testid=aging-clients]")).await?;
+        assert!(clients.text().await?.contains("Альфа-Снаб"));
+        clients.find(By::LinkText("Альфа-Снаб")).await?.click().await?;
+        let money = wd.query(By::Css("[data-testid=client-money]")).first().await?;
+        let text = money.text().await?;
+        assert!(text.contains("С-000777") && text.contains("45 дн."), "{text}");
+        wd.find(By::Css("[data-testid=open-case]")).await?.click().await?;
+
+        // Reminder → letter → claim, on the collections page.
+        let row = wd.query(By::Css("[data-testid=case-row]")).first().await?;
+        assert!(row.text().await?.contains("Напоминание"));
+        row.find(By::Css("form.stack button")).await?.click().await?;
+        let row = wd
+            .query(By::XPath(
+                "//*[@data-testid='case-row'][.//span[contains(@class, 'cs-letter')]]",
+            ))
+            .first()
+            .await?;
+        row.find(By::Name("claim_number")).await?.send_keys("П-15").await?;
+        row.find(By::Css("form.stack button")).await?.click().await?;
+        let row = wd
+            .query(By::XPath(
+                "//*[@data-testid='case-row'][.//span[contains(@class, 'cs-claim')]][contains(., 'П-15')]",
+            ))
+            .first()
+            .await?;
+        let text = row.text().await?;
+        assert!(text.contains("Претензия") && text.contains("иск с"), "{text}");
+        // Going to court before the pre-trial term ends is refused, with the date.
+        row.find(By::Css("form.stack button")).await?.click().await?;
+        let err = wd
+            .query(By::Css("[data-testid=form-error]"))
+            .first()
+            .await?
+            .text()
+            .await?;
+        assert!(err.contains("иск можно подать с"), "{err}");
+        Ok(())
+    }
+    .await;
+    let _ = wd.quit().await;
+    result.expect("browser flow");
+}

@@ -411,12 +411,20 @@ pub async fn apply_allocations_tx(
             }
         }
     }
+    // By primary key (`id IN (…)`), the increment picked by a CASE: both engines look each
+    // invoice up by its key, whatever the size of the table.
     for chunk in per_invoice.chunks(ROWS_PER_STATEMENT) {
+        let mut case = String::from("CASE id");
+        let mut ids = Vec::with_capacity(chunk.len());
+        for k in 0..chunk.len() {
+            case.push_str(&format!(" WHEN ${} THEN ${}", 2 * k + 1, 2 * k + 2));
+            ids.push(format!("${}", 2 * k + 1));
+        }
+        case.push_str(" END");
         let sql = sqlx::AssertSqlSafe(format!(
-            "UPDATE invoices SET paid = invoices.paid + v.column2, version = invoices.version + 1 \
-             FROM (VALUES {}) AS v WHERE invoices.id = v.column1 \
-             AND invoices.paid + invoices.credited + invoices.written_off + v.column2 <= invoices.total",
-            value_lists(chunk.len(), 2)
+            "UPDATE invoices SET paid = paid + {case}, version = version + 1 WHERE id IN ({}) \
+             AND paid + credited + written_off + {case} <= total",
+            ids.join(", ")
         ));
         let n = tx_run!(tx, conn => {
             let mut q = sqlx::query(sql);
@@ -428,6 +436,24 @@ pub async fn apply_allocations_tx(
         if n != chunk.len() as u64 {
             return Err(DbError::Conflict);
         }
+    }
+    Ok(())
+}
+
+/// Remembers payers' accounts for the next statements (pairs the caller knows to be new).
+pub async fn remember_accounts_tx(tx: &mut Tx, rows: &[(Uuid, &str, &str)]) -> Result<(), DbError> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "INSERT INTO bank_accounts (id, counterparty_id, bik, account, bank_name) VALUES {}",
+            value_lists(chunk.len(), 5)
+        ));
+        tx_run!(tx, conn => {
+            let mut q = sqlx::query(sql);
+            for (cp, bik, account) in chunk {
+                q = q.bind(Uuid::now_v7()).bind(*cp).bind(*bik).bind(*account).bind("");
+            }
+            q.execute(conn).await?;
+        });
     }
     Ok(())
 }

@@ -283,13 +283,39 @@ pub async fn set_progress_tx(
 }
 
 /// Takes the client's row lock for the rest of the transaction, so two credit checks of one
-/// client run one after the other (SQLite has a single writer anyway; PostgreSQL locks the row).
-pub async fn lock_counterparty_tx(tx: &mut Tx, counterparty: Uuid) -> Result<(), DbError> {
-    tx_run!(tx, conn => {
-        sqlx::query("UPDATE counterparties SET credit_limit = credit_limit WHERE id = $1")
-            .bind(counterparty).execute(conn).await?;
-    });
-    Ok(())
+/// client run one after the other (SQLite has a single writer anyway; PostgreSQL locks the row),
+/// and returns its credit limit.
+pub async fn lock_counterparty_tx(tx: &mut Tx, counterparty: Uuid) -> Result<i64, DbError> {
+    let limit: Option<i64> = tx_run!(tx, conn => sqlx::query_scalar(
+        "UPDATE counterparties SET credit_limit = credit_limit WHERE id = $1 RETURNING credit_limit",
+    )
+    .bind(counterparty).fetch_optional(conn).await?);
+    limit.ok_or(DbError::NotFound)
+}
+
+/// A client's credit position in one statement: open debt, its overdue part and oldest due
+/// date, and orders taken but not invoiced.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct Exposure {
+    pub receivable: i64,
+    pub overdue: i64,
+    pub oldest_overdue: Option<NaiveDate>,
+    pub open_orders: i64,
+}
+
+pub async fn exposure_tx(tx: &mut Tx, counterparty: Uuid, today: NaiveDate) -> Result<Exposure, DbError> {
+    Ok(tx_run!(tx, conn => sqlx::query_as::<_, Exposure>(
+        "SELECT \
+         (SELECT CAST(COALESCE(SUM(i.total - i.paid - i.credited - i.written_off), 0) AS BIGINT) FROM invoices i \
+          WHERE i.counterparty_id = $1 AND i.paid + i.credited + i.written_off < i.total) AS receivable, \
+         (SELECT CAST(COALESCE(SUM(i.total - i.paid - i.credited - i.written_off), 0) AS BIGINT) FROM invoices i \
+          WHERE i.counterparty_id = $1 AND i.paid + i.credited + i.written_off < i.total AND i.due_on < $2) AS overdue, \
+         (SELECT MIN(i.due_on) FROM invoices i \
+          WHERE i.counterparty_id = $1 AND i.paid + i.credited + i.written_off < i.total AND i.due_on < $2) AS oldest_overdue, \
+         (SELECT CAST(COALESCE(SUM(o.total - o.invoiced_amount), 0) AS BIGINT) FROM orders o WHERE o.counterparty_id = $1 \
+          AND o.status IN ('submitted', 'approved', 'in_fulfilment', 'shipped', 'delivered')) AS open_orders",
+    )
+    .bind(counterparty).bind(today).fetch_one(conn).await?))
 }
 
 // --- credit position and balance ------------------------------------------------------------
@@ -868,12 +894,13 @@ const BUCKETS: &str = "\
     CAST(COALESCE(SUM(CASE WHEN i.due_on < $4 THEN i.total - i.paid - i.credited - i.written_off ELSE 0 END), 0) AS BIGINT) AS over_90, \
     COUNT(*) AS invoices";
 
-/// Where an aging query starts: for one manager, from the manager's clients (owner index); for
-/// everyone, from the open invoices (`CROSS JOIN` keeps SQLite from walking all clients in
-/// owner order to avoid a sort; PostgreSQL plans it as an ordinary join).
-fn aging_from(owner: bool) -> &'static str {
-    if owner {
-        "FROM counterparties c JOIN invoices i ON i.counterparty_id = c.id"
+/// Where an aging query starts: for one manager or a department, from their clients (owner or
+/// department index); for everyone, from the open invoices. SQLite joins a `CROSS JOIN` in the
+/// order written (so it neither walks every client in owner order to save a sort, nor every
+/// invoice of a period for one manager); PostgreSQL plans it as an ordinary join.
+fn aging_from(clients_first: bool) -> &'static str {
+    if clients_first {
+        "FROM counterparties c CROSS JOIN invoices i"
     } else {
         "FROM invoices i CROSS JOIN counterparties c"
     }
@@ -891,7 +918,7 @@ pub async fn aging_groups(
     let mut sql = format!(
         "SELECT c.owner_id AS key_id, CAST(NULL AS TEXT) AS key_name, c.department_id, {BUCKETS}, \
          CAST(0 AS BIGINT) AS credit_limit {} WHERE c.id = i.counterparty_id AND {OPEN}",
-        aging_from(owner.is_some())
+        aging_from(owner.is_some() || !matches!(scope, Scope::All))
     );
     let mut n = 4;
     if owner.is_some() {
@@ -933,7 +960,7 @@ pub async fn aging_clients(
     } else {
         let mut sql = format!(
             "SELECT c.id AS key_id, {BUCKETS} {} WHERE c.id = i.counterparty_id AND {OPEN}",
-            aging_from(owner.is_some())
+            aging_from(true)
         );
         if owner.is_some() {
             n += 1;
@@ -994,9 +1021,10 @@ pub async fn monthly_sales(
     let mut sql = if everyone {
         format!("SELECT {month} AS m, CAST(SUM(i.total) AS BIGINT) FROM invoices i WHERE i.issued_on >= $1")
     } else {
+        // From the clients (owner, department or one client), then their invoices.
         format!(
-            "SELECT {month} AS m, CAST(SUM(i.total) AS BIGINT) FROM invoices i \
-             JOIN counterparties c ON c.id = i.counterparty_id WHERE i.issued_on >= $1"
+            "SELECT {month} AS m, CAST(SUM(i.total) AS BIGINT) FROM counterparties c \
+             CROSS JOIN invoices i WHERE i.counterparty_id = c.id AND i.issued_on >= $1"
         )
     };
     let mut n = 1;
@@ -1010,7 +1038,7 @@ pub async fn monthly_sales(
     }
     if counterparty.is_some() {
         n += 1;
-        sql.push_str(&format!(" AND i.counterparty_id = ${n}"));
+        sql.push_str(&format!(" AND c.id = ${n}"));
     }
     let scoped = if everyone {
         Vec::new()
