@@ -538,6 +538,9 @@ impl App {
         Ok(Some(self.payment(actor, PaymentId::from(payment)).await?))
     }
 
+    /// The client named for an unmatched payment. Called inside the resolving transaction, so it
+    /// must not write (a refusal is only reported, not audited here: on SQLite the audit write
+    /// would wait for the writer this transaction holds).
     async fn client_for_payment(&self, actor: &Actor, id: CounterpartyId) -> Result<Uuid, AppError> {
         let c = prospekt_storage::repo::counterparties::by_id(self.db(), id.as_uuid())
             .await?

@@ -197,14 +197,9 @@ pub fn dso_countback(receivable: i64, months: &[(NaiveDate, i64)], today: NaiveD
 }
 
 impl App {
+    /// A client in the actor's reach (the same rule as the card).
     async fn client_in_scope(&self, actor: &Actor, id: Uuid) -> Result<counterparties::CounterpartyRow, AppError> {
-        let client = counterparties::by_id(self.db(), id).await?.ok_or(AppError::NotFound)?;
-        let access = self.access(actor).await?;
-        if access.reaches(client.owner_id, client.department_id) {
-            Ok(client)
-        } else {
-            Err(self.deny(actor, "counterparty", Some(id), AppError::NotFound).await)
-        }
+        self.counterparty(actor, CounterpartyId::from(id)).await
     }
 
     /// A client's balance: debt, overdue part, advance, limit and orders in the pipeline.

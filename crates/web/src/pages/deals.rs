@@ -52,7 +52,7 @@ pub fn router() -> Router<AppState> {
 
 /// The message for a refused action, in the user's language.
 #[allow(clippy::result_large_err)]
-fn message(lang: Lang, e: AppError) -> Result<String, Response> {
+pub(crate) fn message(lang: Lang, e: AppError) -> Result<String, Response> {
     match e {
         AppError::Invalid(fe) => Ok(field_error_message(lang, &fe)),
         AppError::Conflict { changed_by, .. } => Ok(match (lang, changed_by) {

@@ -29,7 +29,7 @@ use super::{PageUser, Shell, page_error};
 use crate::AppState;
 use crate::api::counterparties::parse_id;
 use crate::error::ApiError;
-use crate::i18n::{Lang, field_error_message};
+use crate::i18n::Lang;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -56,19 +56,13 @@ pub fn router() -> Router<AppState> {
         .route("/collections/{id}/stage", post(advance_case))
 }
 
-/// The message for a refused action, in the user's language.
+/// The message for a refused action, in the user's language; a refused permission is told on
+/// the page too (sales support, managers and the credit controller share these screens).
 #[allow(clippy::result_large_err)]
 fn message(lang: Lang, e: AppError) -> Result<String, Response> {
     match e {
-        AppError::Invalid(fe) => Ok(field_error_message(lang, &fe)),
-        AppError::Conflict { changed_by, .. } => Ok(match (lang, changed_by) {
-            (Lang::Ru, Some(who)) => format!("Запись только что изменил(а) {who}: обновите страницу и повторите"),
-            (Lang::Ru, None) => "Запись только что изменили: обновите страницу и повторите".into(),
-            (Lang::En, Some(who)) => format!("{who} has just changed this record: reload and try again"),
-            (Lang::En, None) => "Someone has just changed this record: reload and try again".into(),
-        }),
         AppError::Forbidden => Ok(lang.tr("Это действие вам недоступно", "You may not do this").to_owned()),
-        other => Err(page_error(lang, other)),
+        other => super::deals::message(lang, other),
     }
 }
 
