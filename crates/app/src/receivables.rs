@@ -19,7 +19,7 @@ use prospekt_domain::interest::{
 };
 use prospekt_domain::money::Money;
 use prospekt_domain::order::CollectionStage;
-use prospekt_domain::receivables::{Aging, AgingBucket, days_past_due, over_limit};
+use prospekt_domain::receivables::{Aging, days_past_due, over_limit};
 use prospekt_domain::{FieldError, Role};
 use prospekt_storage::DbError;
 use prospekt_storage::repo::collections::{self as coll, CaseMove, CaseRow, StepRow, WriteOffRow};
@@ -573,40 +573,6 @@ impl App {
             managers,
             clients,
         })
-    }
-
-    /// Aging of one client (the card), its DSO over the last year.
-    pub async fn client_aging(&self, actor: &Actor, id: CounterpartyId) -> Result<(Aging, Option<Decimal>), AppError> {
-        self.client_in_scope(actor, id.as_uuid()).await?;
-        let today = company_today();
-        let mut aging = Aging::default();
-        for inv in ledger::invoices_of(self.db(), id.as_uuid(), true, 1000).await? {
-            aging.add(
-                AgingBucket::of(days_past_due(inv.due_on, today)),
-                Money::from_kopecks(inv.open()),
-            );
-        }
-        let months = self
-            .recent_sales(&Scope::All, None, Some(id.as_uuid()), today, aging.total().kopecks())
-            .await?;
-        Ok((aging, dso_countback(aging.total().kopecks(), &months, today)))
-    }
-
-    /// Monthly sales back from this month, as many months as the countback needs: the last three
-    /// first, and a further nine only when they do not cover the receivable.
-    async fn recent_sales(
-        &self,
-        scope: &Scope,
-        owner: Option<Uuid>,
-        client: Option<Uuid>,
-        today: NaiveDate,
-        receivable: i64,
-    ) -> Result<Vec<(NaiveDate, i64)>, AppError> {
-        let month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
-        let recent =
-            ledger::monthly_sales(self.db(), scope, owner, client, month - chrono::Months::new(2), None).await?;
-        self.older_sales_if_needed(scope, owner, client, today, recent, receivable)
-            .await
     }
 
     /// `recent` (the last three months' sales) extended by the nine months before them when

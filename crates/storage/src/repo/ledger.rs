@@ -344,15 +344,6 @@ pub async fn debt(db: &Db, counterparty: Uuid, today: NaiveDate) -> Result<Debt,
     Ok(db_run!(db, pool => sqlx::query_as::<_, Debt>(DEBT_SQL).bind(counterparty).bind(today).fetch_one(pool).await?))
 }
 
-pub async fn debt_tx(tx: &mut Tx, counterparty: Uuid, today: NaiveDate) -> Result<Debt, DbError> {
-    Ok(tx_run!(tx, conn => sqlx::query_as::<_, Debt>(DEBT_SQL).bind(counterparty).bind(today).fetch_one(conn).await?))
-}
-
-/// Orders taken and not yet invoiced, in kopecks (the part not invoiced yet).
-pub async fn open_orders_tx(tx: &mut Tx, counterparty: Uuid) -> Result<i64, DbError> {
-    Ok(tx_run!(tx, conn => sqlx::query_scalar::<_, i64>(OPEN_ORDERS_SQL).bind(counterparty).fetch_one(conn).await?))
-}
-
 pub async fn open_orders(db: &Db, counterparty: Uuid) -> Result<i64, DbError> {
     Ok(db_run!(db, pool => sqlx::query_scalar::<_, i64>(OPEN_ORDERS_SQL).bind(counterparty).fetch_one(pool).await?))
 }
@@ -378,33 +369,6 @@ const TERMS_SQL: &str = "SELECT credit_limit, payment_terms_days, deferral_kind,
 
 pub async fn terms(db: &Db, counterparty: Uuid) -> Result<Option<Terms>, DbError> {
     Ok(db_run!(db, pool => sqlx::query_as::<_, Terms>(TERMS_SQL).bind(counterparty).fetch_optional(pool).await?))
-}
-
-pub async fn terms_tx(tx: &mut Tx, counterparty: Uuid) -> Result<Option<Terms>, DbError> {
-    Ok(tx_run!(tx, conn => sqlx::query_as::<_, Terms>(TERMS_SQL).bind(counterparty).fetch_optional(conn).await?))
-}
-
-#[allow(clippy::too_many_arguments)]
-pub async fn set_terms_tx(
-    tx: &mut Tx,
-    counterparty: Uuid,
-    version: i64,
-    t: &Terms,
-    now: DateTime<Utc>,
-) -> Result<i64, DbError> {
-    let n = tx_run!(tx, conn => sqlx::query(
-        "UPDATE counterparties SET credit_limit = $1, payment_terms_days = $2, deferral_kind = $3, \
-         penalty_daily_ppm = $4, penalty_cap_bp = $5, claim_term_days = $6, updated_at = $7, version = version + 1 \
-         WHERE id = $8 AND version = $9",
-    )
-    .bind(t.credit_limit).bind(t.payment_terms_days).bind(&t.deferral_kind).bind(t.penalty_daily_ppm)
-    .bind(t.penalty_cap_bp).bind(t.claim_term_days).bind(now).bind(counterparty).bind(version)
-    .execute(conn).await?.rows_affected());
-    if n == 0 {
-        Err(DbError::Conflict)
-    } else {
-        Ok(version + 1)
-    }
 }
 
 // --- shipments ------------------------------------------------------------------------------
