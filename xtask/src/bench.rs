@@ -344,8 +344,9 @@ fn bench_db(
             format!("sqlite://{}", dir.join("bench.db").display())
         }
         (Db::Postgres, Some(bins)) => {
-            eprintln!("xtask: starting a throwaway PostgreSQL cluster...");
-            let started = PgCluster::start(bins, options.keep)?;
+            let settings = crate::pg::bench_settings();
+            eprintln!("xtask: starting a throwaway PostgreSQL cluster ({settings})...");
+            let started = PgCluster::start_with(bins, options.keep, settings)?;
             let url = started.url();
             cluster = Some(started);
             url

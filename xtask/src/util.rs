@@ -80,6 +80,14 @@ pub fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("cannot read the address of a bound socket: {e}"))
 }
 
+/// The machine's memory in MiB, from `/proc/meminfo` (Linux).
+pub fn memory_mib() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}
+
 /// Quotes `s` for `sh`, for the few places where a command line has to go through a
 /// shell (`su -c`, the watchdog script).
 pub fn shell_quote(s: impl AsRef<OsStr>) -> String {

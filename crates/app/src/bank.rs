@@ -92,7 +92,9 @@ impl App {
         let at = now();
         let by = actor.user_id.as_uuid();
         let statement_id = StatementId::new().as_uuid();
+        let mut clock = PhaseClock::start();
         let mut tx = self.db().begin().await?;
+        clock.lap("begin");
         bank::insert_statement_tx(
             &mut tx,
             &NewStatement {
@@ -172,6 +174,7 @@ impl App {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
+        clock.lap("payers");
         let mut open: HashMap<Uuid, Vec<Candidate>> = HashMap::new();
         for (cp, id, number, issued_on, due_on, amount) in bank::open_invoices_of_tx(&mut tx, &payers).await? {
             open.entry(cp).or_default().push(Candidate {
@@ -183,6 +186,7 @@ impl App {
             });
         }
 
+        clock.lap("open_invoices");
         // Decide every new document in file order; booked money lowers the open amounts the next
         // document of the same payer sees.
         let mut payments: Vec<BankPayment> = Vec::new();
@@ -313,17 +317,22 @@ impl App {
                 }
             })
             .collect();
+        clock.lap("decide");
         bank::insert_payments_tx(&mut tx, &payments, by, at).await?;
+        clock.lap("insert_payments");
         if let Err(DbError::Conflict) = bank::apply_allocations_tx(&mut tx, &allocations, by, at).await {
             drop(tx);
             return Err(FieldError::new("file", "statement_conflict").into());
         }
+        clock.lap("allocations");
         bank::insert_docs_tx(&mut tx, &docs).await?;
+        clock.lap("insert_docs");
         let accounts: Vec<(Uuid, &str, &str)> = new_accounts
             .iter()
             .map(|(payer, d)| (*payer, d.payer_bik.as_deref().unwrap_or(""), d.payer_account.as_str()))
             .collect();
         bank::remember_accounts_tx(&mut tx, &accounts).await?;
+        clock.lap("accounts");
         let invoices: Vec<Uuid> = allocations
             .iter()
             .map(|(_, i, _)| *i)
@@ -332,6 +341,7 @@ impl App {
             .collect();
         let orders = bank::orders_of_invoices_tx(&mut tx, &invoices).await?;
         bank::mark_orders_paid_tx(&mut tx, &orders, at).await?;
+        clock.lap("orders_paid");
         let duplicates = prints.len() - fresh.len();
         bank::finish_statement_tx(
             &mut tx,
@@ -362,7 +372,10 @@ impl App {
             json!({ "file_name": file_name, "report": report }),
         )
         .await?;
+        clock.lap("finish");
         tx.commit().await?;
+        clock.lap("commit");
+        tracing::debug!(documents = prints.len(), phases = %clock, "bank statement imported");
         Ok(report)
     }
 
@@ -566,5 +579,36 @@ impl App {
             }
         }
         Ok(if found.len() == 1 { found.pop() } else { None })
+    }
+}
+
+/// Time spent in each phase of a long operation, for the debug log.
+struct PhaseClock {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl PhaseClock {
+    fn start() -> Self {
+        Self {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, phase: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((phase, now - self.last));
+        self.last = now;
+    }
+}
+
+impl std::fmt::Display for PhaseClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (phase, took)) in self.laps.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            write!(f, "{sep}{phase} {:.1} ms", took.as_secs_f64() * 1000.0)?;
+        }
+        Ok(())
     }
 }

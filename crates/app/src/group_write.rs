@@ -1,21 +1,45 @@
-//! Group commit for planning activities. Each planned activity is one change with one audit
-//! entry; written one transaction apiece, SQLite spends most of a write in handing the single
-//! writer lock over and in statement round trips. Requests that arrive together are therefore
-//! written together: one transaction, one multi-row INSERT per table, committed before any of
-//! them is answered. If a group fails, its members are retried one by one, so one bad row
-//! never takes its neighbours down and each answer is the truth about its own write.
+//! Group commit. Some writes come in floods — planning activities, submitting orders — and each
+//! is one small change with one audit entry; written one transaction apiece, SQLite spends most
+//! of a write in handing its single writer lock over and in statement round trips, PostgreSQL
+//! in commits. Requests of one kind that arrive together are therefore written together: one
+//! transaction, multi-row statements where the rows are independent, committed before any of
+//! them is answered. A member that cannot be written (a stale version) gets its own answer
+//! without failing the group; if the group itself fails, its members are retried one by one, so
+//! one bad row never takes its neighbours down and each answer is the truth about its own write.
 
+use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
+use prospekt_domain::money::Money;
+use prospekt_domain::order::OrderStatus;
+use prospekt_domain::receivables::{CreditBlock, CreditPosition, credit_check, days_past_due};
 use prospekt_storage::repo::activities;
 use prospekt_storage::repo::import::{Cell, insert_rows_tx};
+use prospekt_storage::repo::ledger::{self, StatusChange};
 use prospekt_storage::{Db, DbError};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-/// Most activities one transaction takes.
+use crate::audit::By;
+use crate::catalog::company_today;
+use crate::now;
+use crate::orders::CreditFigures;
+
+/// Most members one transaction takes.
 const GROUP: usize = 64;
+
+/// A kind of write that can be grouped.
+pub(crate) trait GroupJob: Send + Sync + Sized + 'static {
+    type Answer: Send + 'static;
+    /// Writes `group` in one transaction and answers each member in order. `Err` means nothing
+    /// was written.
+    fn write_group(
+        db: &Db,
+        group: &[&Self],
+    ) -> impl Future<Output = Result<Vec<Result<Self::Answer, DbError>>, DbError>> + Send;
+}
 
 /// One activity to insert with its audit entry.
 #[derive(Debug)]
@@ -25,8 +49,6 @@ pub(crate) struct PlannedWrite {
     /// A done contact moves the client's last contact (and visit) date.
     pub touch: Option<(Uuid, DateTime<Utc>, bool)>,
 }
-
-type Job = (PlannedWrite, oneshot::Sender<Result<(), DbError>>);
 
 pub(crate) const ACTIVITY_COLUMNS: [&str; 17] = [
     "id",
@@ -60,15 +82,185 @@ pub(crate) const AUDIT_COLUMNS: [&str; 9] = [
     "ip",
 ];
 
-/// The queue in front of the writer task, started on first use (it needs a runtime).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct GroupWriter {
-    queue: Arc<OnceLock<mpsc::Sender<Job>>>,
+const APPROVAL_COLUMNS: [&str; 11] = [
+    "id",
+    "subject_kind",
+    "subject_id",
+    "counterparty_id",
+    "department_id",
+    "requested_by",
+    "reason",
+    "details",
+    "status",
+    "version",
+    "created_at",
+];
+
+impl GroupJob for PlannedWrite {
+    type Answer = ();
+
+    async fn write_group(db: &Db, writes: &[&Self]) -> Result<Vec<Result<(), DbError>>, DbError> {
+        let mut tx = db.begin().await?;
+        let rows: Vec<Vec<Cell>> = writes.iter().map(|w| w.activity.clone()).collect();
+        insert_rows_tx(&mut tx, "activities", &ACTIVITY_COLUMNS, &rows).await?;
+        let audits: Vec<Vec<Cell>> = writes.iter().map(|w| w.audit.clone()).collect();
+        insert_rows_tx(&mut tx, "audit_log", &AUDIT_COLUMNS, &audits).await?;
+        for (client, at, visit) in writes.iter().filter_map(|w| w.touch) {
+            activities::touch_counterparty_tx(&mut tx, client, at, visit).await?;
+        }
+        tx.commit().await?;
+        Ok(writes.iter().map(|_| Ok(())).collect())
+    }
 }
 
-impl GroupWriter {
+/// A draft order to submit through the credit check, as the request read it.
+#[derive(Debug)]
+pub(crate) struct Submission {
+    pub order: Uuid,
+    pub version: i64,
+    pub from: String,
+    pub total: i64,
+    pub counterparty: Uuid,
+    pub department: Option<Uuid>,
+    pub by: By,
+}
+
+/// What the credit check decided for a submitted order.
+#[derive(Debug)]
+pub(crate) struct Submitted {
+    pub figures: CreditFigures,
+}
+
+impl GroupJob for Submission {
+    type Answer = Submitted;
+
+    /// Locks every client of the group (in id order) and reads their positions once; the
+    /// orders are then checked in arrival order, each one seeing the orders of its client
+    /// submitted before it in the group, exactly as if they had come one transaction apiece.
+    async fn write_group(db: &Db, group: &[&Self]) -> Result<Vec<Result<Submitted, DbError>>, DbError> {
+        let today = company_today();
+        let at = now();
+        let mut clients: Vec<Uuid> = group.iter().map(|s| s.counterparty).collect();
+        clients.sort_unstable();
+        clients.dedup();
+        let mut tx = db.begin().await?;
+        let limits: HashMap<Uuid, i64> = ledger::lock_counterparties_tx(&mut tx, &clients)
+            .await?
+            .into_iter()
+            .collect();
+        let mut exposures = ledger::exposures_tx(&mut tx, &clients, today).await?;
+        let mut answers = Vec::with_capacity(group.len());
+        let mut approvals: Vec<Vec<Cell>> = Vec::new();
+        let mut audits: Vec<Vec<Cell>> = Vec::with_capacity(group.len());
+        for s in group {
+            let Some(&limit) = limits.get(&s.counterparty) else {
+                answers.push(Err(DbError::NotFound));
+                continue;
+            };
+            let e = exposures.entry(s.counterparty).or_default();
+            let pos = CreditPosition {
+                limit: Money::from_kopecks(limit),
+                receivable: Money::from_kopecks(e.receivable),
+                open_orders: Money::from_kopecks(e.open_orders),
+                overdue: Money::from_kopecks(e.overdue),
+                max_dpd: e.oldest_overdue.map_or(0, |d| days_past_due(d, today)),
+            };
+            let total = Money::from_kopecks(s.total);
+            let blocks = credit_check(&pos, total);
+            let figures = CreditFigures::new(&pos, total, &blocks, today);
+            let figures_json = serde_json::to_string(&figures).unwrap_or_default();
+            let held = !blocks.is_empty();
+            let to = if held {
+                OrderStatus::Submitted
+            } else {
+                OrderStatus::Approved
+            };
+            let change = StatusChange {
+                from: &s.from,
+                to: to.as_str(),
+                credit_check: Some(&figures_json),
+                credit_hold: held,
+                submitted: true,
+                cancel_reason: None,
+            };
+            match ledger::set_order_status_tx(&mut tx, s.order, s.version, &change, at).await {
+                Ok(_) => {}
+                Err(DbError::Conflict) => {
+                    answers.push(Err(DbError::Conflict));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+            // Taken orders count against the limit whether released or held.
+            e.open_orders += s.total;
+            if held {
+                let reason = blocks
+                    .iter()
+                    .map(|b| match b {
+                        CreditBlock::OverLimit { .. } => "over_limit",
+                        CreditBlock::Overdue { .. } => "overdue_debt",
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",");
+                approvals.push(vec![
+                    Cell::Uuid(Uuid::now_v7()),
+                    Cell::Text("order".to_owned()),
+                    Cell::Uuid(s.order),
+                    Cell::Uuid(s.counterparty),
+                    Cell::OptUuid(s.department),
+                    Cell::OptUuid(s.by.actor.map(|u| u.as_uuid())),
+                    Cell::Text(reason),
+                    Cell::Text(figures_json.clone()),
+                    Cell::Text("pending".to_owned()),
+                    Cell::Int(1),
+                    Cell::Ts(at),
+                ]);
+            }
+            let changes = serde_json::json!({ "status": [s.from, to], "credit": figures });
+            audits.push(vec![
+                Cell::Uuid(Uuid::now_v7()),
+                Cell::Ts(at),
+                Cell::OptUuid(s.by.actor.map(|u| u.as_uuid())),
+                Cell::OptUuid(s.by.on_behalf_of.map(|u| u.as_uuid())),
+                Cell::Text("submit".to_owned()),
+                Cell::Text("order".to_owned()),
+                Cell::OptUuid(Some(s.order)),
+                Cell::Text(changes.to_string()),
+                Cell::OptText(None),
+            ]);
+            answers.push(Ok(Submitted { figures }));
+        }
+        insert_rows_tx(&mut tx, "approvals", &APPROVAL_COLUMNS, &approvals).await?;
+        insert_rows_tx(&mut tx, "audit_log", &AUDIT_COLUMNS, &audits).await?;
+        tx.commit().await?;
+        Ok(answers)
+    }
+}
+
+type Job<J> = (J, oneshot::Sender<Result<<J as GroupJob>::Answer, DbError>>);
+
+/// The queue in front of the writer task, started on first use (it needs a runtime).
+pub(crate) struct GroupWriter<J: GroupJob> {
+    queue: Arc<OnceLock<mpsc::Sender<Job<J>>>>,
+}
+
+impl<J: GroupJob> Default for GroupWriter<J> {
+    fn default() -> Self {
+        Self { queue: Arc::default() }
+    }
+}
+
+impl<J: GroupJob> Clone for GroupWriter<J> {
+    fn clone(&self) -> Self {
+        Self {
+            queue: self.queue.clone(),
+        }
+    }
+}
+
+impl<J: GroupJob> GroupWriter<J> {
     /// Writes `w` in the next group; returns once that group has committed.
-    pub async fn write(&self, db: &Db, w: PlannedWrite) -> Result<(), DbError> {
+    pub async fn write(&self, db: &Db, w: J) -> Result<J::Answer, DbError> {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::channel(4 * GROUP);
             tokio::spawn(run(db.clone(), rx));
@@ -82,8 +274,8 @@ impl GroupWriter {
 
 /// The writer task: takes what is queued (at most a group), writes it, answers, repeats. It
 /// ends when the app (every sender) is gone.
-async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
-    let mut group: Vec<Job> = Vec::with_capacity(GROUP);
+async fn run<J: GroupJob>(db: Db, mut rx: mpsc::Receiver<Job<J>>) {
+    let mut group: Vec<Job<J>> = Vec::with_capacity(GROUP);
     while let Some(first) = rx.recv().await {
         group.push(first);
         while group.len() < GROUP {
@@ -92,11 +284,11 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let writes: Vec<&PlannedWrite> = group.iter().map(|(w, _)| w).collect();
-        match write_group(&db, &writes).await {
-            Ok(()) => {
-                for (_, reply) in group.drain(..) {
-                    let _ = reply.send(Ok(()));
+        let members: Vec<&J> = group.iter().map(|(w, _)| w).collect();
+        match J::write_group(&db, &members).await {
+            Ok(answers) => {
+                for ((_, reply), answer) in group.drain(..).zip(answers) {
+                    let _ = reply.send(answer);
                 }
             }
             Err(e) if group.len() == 1 => {
@@ -106,22 +298,13 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
             }
             Err(_) => {
                 for (w, reply) in group.drain(..) {
-                    let result = write_group(&db, &[&w]).await;
-                    let _ = reply.send(result);
+                    let answer = match J::write_group(&db, &[&w]).await {
+                        Ok(mut answers) => answers.pop().unwrap_or(Err(DbError::WriterStopped)),
+                        Err(e) => Err(e),
+                    };
+                    let _ = reply.send(answer);
                 }
             }
         }
     }
-}
-
-async fn write_group(db: &Db, writes: &[&PlannedWrite]) -> Result<(), DbError> {
-    let mut tx = db.begin().await?;
-    let rows: Vec<Vec<Cell>> = writes.iter().map(|w| w.activity.clone()).collect();
-    insert_rows_tx(&mut tx, "activities", &ACTIVITY_COLUMNS, &rows).await?;
-    let audits: Vec<Vec<Cell>> = writes.iter().map(|w| w.audit.clone()).collect();
-    insert_rows_tx(&mut tx, "audit_log", &AUDIT_COLUMNS, &audits).await?;
-    for (client, at, visit) in writes.iter().filter_map(|w| w.touch) {
-        activities::touch_counterparty_tx(&mut tx, client, at, visit).await?;
-    }
-    tx.commit().await
 }

@@ -36,12 +36,13 @@ use prospekt_storage::Db;
 pub use actor::Actor;
 pub use error::AppError;
 
-/// The application: the database handle and a write queue, so any number of app servers
+/// The application: the database handle and its group-commit write queues, so any number of app servers
 /// can run side by side (no state that servers would have to share).
 #[derive(Clone)]
 pub struct App {
     db: Db,
-    group_writer: group_write::GroupWriter,
+    group_writer: group_write::GroupWriter<group_write::PlannedWrite>,
+    submit_writer: group_write::GroupWriter<group_write::Submission>,
     /// Outgoing mail, when an SMTP server is configured.
     mailer: Option<mail::Mailer>,
     /// The PDF engine, built on first use (parsing fonts takes a moment).
@@ -62,6 +63,7 @@ impl App {
         Self {
             db,
             group_writer: group_write::GroupWriter::default(),
+            submit_writer: group_write::GroupWriter::default(),
             mailer: None,
             docs: Default::default(),
         }

@@ -17,7 +17,7 @@ use prospekt_domain::order::{
     DiscrepancyKind, OrderAction, OrderStatus, Progress, ReturnKind, ReturnReason, status_from_progress,
 };
 use prospekt_domain::pricing::{Discount, Quantity};
-use prospekt_domain::receivables::{CreditBlock, CreditPosition, credit_check, days_past_due};
+use prospekt_domain::receivables::{CreditBlock, CreditPosition};
 use prospekt_domain::{FieldError, Role};
 use prospekt_storage::DbError;
 use prospekt_storage::repo::collections::{self as coll, ActRow, NewReturnLine, ReturnRow};
@@ -33,6 +33,7 @@ use uuid::Uuid;
 
 use crate::audit::{By, record_tx};
 use crate::catalog::company_today;
+use crate::group_write::Submission;
 use crate::offers::{OfferInput, OfferLineInput};
 use crate::{Actor, App, AppError, now};
 
@@ -98,6 +99,26 @@ pub struct CreditFigures {
     pub exposure_after: Money,
     pub blocks: Vec<serde_json::Value>,
     pub checked_on: NaiveDate,
+}
+
+impl CreditFigures {
+    /// The figures of a credit check of an order of `total` against `pos` on `today`.
+    pub fn new(pos: &CreditPosition, total: Money, blocks: &[CreditBlock], today: NaiveDate) -> Self {
+        Self {
+            limit: pos.limit,
+            receivable: pos.receivable,
+            overdue: pos.overdue,
+            max_dpd: pos.max_dpd,
+            open_orders: pos.open_orders,
+            order_total: total,
+            exposure_after: Money::from_kopecks(pos.receivable.kopecks() + pos.open_orders.kopecks() + total.kopecks()),
+            blocks: blocks
+                .iter()
+                .map(|b| serde_json::to_value(b).unwrap_or_default())
+                .collect(),
+            checked_on: today,
+        }
+    }
 }
 
 /// A shipment with its lines.
@@ -415,94 +436,28 @@ impl App {
         if order.total <= 0 {
             return Err(FieldError::new("lines", "required").into());
         }
-        let today = company_today();
-        let at = now();
-        let mut tx = self.db().begin().await?;
-        let limit = ledger::lock_counterparty_tx(&mut tx, order.counterparty_id).await?;
-        let e = ledger::exposure_tx(&mut tx, order.counterparty_id, today).await?;
-        let pos = CreditPosition {
-            limit: Money::from_kopecks(limit),
-            receivable: Money::from_kopecks(e.receivable),
-            open_orders: Money::from_kopecks(e.open_orders),
-            overdue: Money::from_kopecks(e.overdue),
-            max_dpd: e.oldest_overdue.map_or(0, |d| days_past_due(d, today)),
-        };
-        let total = Money::from_kopecks(order.total);
-        let blocks = credit_check(&pos, total);
-        let figures = CreditFigures {
-            limit: pos.limit,
-            receivable: pos.receivable,
-            overdue: pos.overdue,
-            max_dpd: pos.max_dpd,
-            open_orders: pos.open_orders,
-            order_total: total,
-            exposure_after: Money::from_kopecks(pos.receivable.kopecks() + pos.open_orders.kopecks() + total.kopecks()),
-            blocks: blocks
-                .iter()
-                .map(|b| serde_json::to_value(b).unwrap_or_default())
-                .collect(),
-            checked_on: today,
-        };
-        let figures_json = serde_json::to_string(&figures).unwrap_or_default();
-        let held = !blocks.is_empty();
-        let to = if held {
-            OrderStatus::Submitted
-        } else {
-            OrderStatus::Approved
-        };
-        if let Err(DbError::Conflict) = ledger::set_order_status_tx(
-            &mut tx,
-            order.id,
-            version,
-            &StatusChange {
-                from: &order.status,
-                to: to.as_str(),
-                credit_check: Some(&figures_json),
-                credit_hold: held,
-                submitted: true,
-                cancel_reason: None,
-            },
-            at,
-        )
-        .await
-        {
-            drop(tx);
-            return Err(self.conflict_of(order.id, version + 1).await);
-        }
-        if held {
-            let reason = blocks
-                .iter()
-                .map(|b| match b {
-                    CreditBlock::OverLimit { .. } => "over_limit",
-                    CreditBlock::Overdue { .. } => "overdue_debt",
-                })
-                .collect::<Vec<_>>()
-                .join(",");
-            let approval = Uuid::now_v7();
-            offer_repo::insert_approval_tx(
-                &mut tx,
-                approval,
-                "order",
-                order.id,
-                order.counterparty_id,
-                order.counterparty_department_id,
-                actor.user_id.as_uuid(),
-                &reason,
-                &figures_json,
-                at,
+        // Written in a group with whatever else is being submitted at this moment: the credit
+        // check runs inside that transaction under the client's row lock.
+        let submitted = self
+            .submit_writer
+            .write(
+                self.db(),
+                Submission {
+                    order: order.id,
+                    version,
+                    from: order.status.clone(),
+                    total: order.total,
+                    counterparty: order.counterparty_id,
+                    department: order.counterparty_department_id,
+                    by: By::actor(actor),
+                },
             )
-            .await?;
-        }
-        record_tx(
-            &mut tx,
-            By::actor(actor),
-            "submit",
-            "order",
-            Some(order.id),
-            json!({ "status": [order.status, to], "credit": figures }),
-        )
-        .await?;
-        tx.commit().await?;
+            .await;
+        let figures = match submitted {
+            Ok(s) => s.figures,
+            Err(DbError::Conflict) => return Err(self.conflict_of(order.id, version + 1).await),
+            Err(e) => return Err(e.into()),
+        };
         // A draft has no shipments, invoices, returns or acts yet: read only what changed.
         let db = self.db();
         let row = ledger::order(db, order.id).await?.ok_or(AppError::NotFound)?;

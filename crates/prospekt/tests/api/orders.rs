@@ -18,6 +18,7 @@ use crate::helpers::{CounterpartySeed, Fixture, ProductSeed, SeedUser, TestApp};
 crate::on_both_databases!(
     a_manager_takes_an_order_at_the_clients_column_and_reprices_the_draft,
     the_credit_check_holds_orders_over_the_limit_or_with_overdue_debt_for_the_head,
+    orders_submitted_at_once_are_checked_one_after_another,
     sales_support_ships_in_parts_and_invoices_with_due_dates_from_the_clients_terms,
     payments_go_oldest_first_or_as_told_and_an_overpayment_stays_as_an_advance,
     concurrent_allocations_of_one_payment_never_spend_it_twice,
@@ -650,6 +651,67 @@ async fn the_credit_check_holds_orders_over_the_limit_or_with_overdue_debt_for_t
     assert_eq!(status, 200, "{e}");
     let o = order_of(&app, m, id_of(&o)).await;
     assert_eq!(o["status"], "approved", "{o}");
+}
+
+/// Submissions that arrive together are written together (group commit); each must still see
+/// the orders of its client submitted before it, or a burst of orders would slip past the limit.
+async fn orders_submitted_at_once_are_checked_one_after_another(app: TestApp) {
+    let d = desk(&app).await;
+    let s = shop(&app, &d).await;
+    let m = &d.manager.token;
+    set_client(&app, s.client, "credit_limit = 1000000").await;
+    let other = client_of(&app, "Кондитерская", d.manager.id, d.f.department_a, s.wholesale).await;
+    // Six orders of 3 000.00 against a limit of 10 000.00, and one for a client without a limit.
+    let mut orders = Vec::new();
+    for _ in 0..6 {
+        orders.push(take_order(&app, m, s.client, json!([{ "product_id": s.flour, "quantity": "3" }])).await);
+    }
+    let free = take_order(&app, m, other, json!([{ "product_id": s.flour, "quantity": "50" }])).await;
+    let first = orders[0].clone();
+    let mut burst = tokio::task::JoinSet::new();
+    for order in orders.iter().chain([&free, &first]) {
+        let (http, url, token) = (
+            app.http.clone(),
+            app.url(&format!("/api/v1/orders/{}/submit", id_of(order))),
+            m.clone(),
+        );
+        let body = json!({ "version": order["version"] });
+        burst.spawn(async move {
+            let res = http.post(url).bearer_auth(token).json(&body).send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(r) = burst.join_next().await {
+        answers.push(r.unwrap());
+    }
+    // The first order went twice at one version: one of the two is a conflict.
+    let conflicts = answers.iter().filter(|(status, _)| *status == 409).count();
+    assert_eq!(conflicts, 1, "{answers:?}");
+    let done: Vec<&Value> = answers.iter().filter(|(s, _)| *s == 200).map(|(_, v)| v).collect();
+    assert_eq!(done.len(), 7, "{answers:?}");
+    let free = done.iter().find(|v| id_of(v) == id_of(&free)).unwrap();
+    assert_eq!(free["status"], "approved", "{free}");
+    // Whatever the order they were checked in, exposures grow by 3 000.00 each: the first three
+    // fit the limit, the next three are held.
+    let mut seen: Vec<(i64, String)> = done
+        .iter()
+        .filter(|v| id_of(v) != id_of(free))
+        .map(|v| {
+            (
+                kop(&v["credit"]["exposure_after"]),
+                v["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let want: Vec<(i64, String)> = (1..=6)
+        .map(|k| (k * 300_000, if k <= 3 { "approved" } else { "submitted" }.to_owned()))
+        .collect();
+    assert_eq!(seen, want, "{answers:?}");
+    let (_, held) = send(&app, &d.head.token, "GET", "/api/v1/orders?hold=true", None).await;
+    assert_eq!(held.as_array().map(Vec::len), Some(3), "{held}");
 }
 
 // ---- 3. fulfilment ----

@@ -83,10 +83,10 @@ pub async fn finish_statement_tx(
 pub async fn known_fingerprints_tx(tx: &mut Tx, prints: &[String]) -> Result<Vec<String>, DbError> {
     let mut known = Vec::new();
     for chunk in prints.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let marks = marks(tx, 1, chunk.len());
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT fingerprint FROM bank_statement_docs WHERE fingerprint IN ({})",
-            marks.join(", ")
+            marks
         ));
         let found: Vec<String> = tx_run!(tx, conn => {
             let mut q = sqlx::query_scalar::<_, String>(sql);
@@ -102,10 +102,10 @@ pub async fn known_fingerprints_tx(tx: &mut Tx, prints: &[String]) -> Result<Vec
 pub async fn counterparties_by_inn_tx(tx: &mut Tx, inns: &[String]) -> Result<Vec<(String, Uuid)>, DbError> {
     let mut out = Vec::new();
     for chunk in inns.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let marks = marks(tx, 1, chunk.len());
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT inn, id FROM counterparties WHERE inn IN ({}) AND archived_at IS NULL AND merged_into IS NULL",
-            marks.join(", ")
+            marks
         ));
         let found: Vec<(String, Uuid)> = tx_run!(tx, conn => {
             let mut q = sqlx::query_as::<_, (String, Uuid)>(sql);
@@ -121,10 +121,10 @@ pub async fn counterparties_by_inn_tx(tx: &mut Tx, inns: &[String]) -> Result<Ve
 pub async fn counterparties_by_account_tx(tx: &mut Tx, accounts: &[String]) -> Result<Vec<(String, Uuid)>, DbError> {
     let mut out = Vec::new();
     for chunk in accounts.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let marks = marks(tx, 1, chunk.len());
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT account, counterparty_id FROM bank_accounts WHERE account IN ({})",
-            marks.join(", ")
+            marks
         ));
         let found: Vec<(String, Uuid)> = tx_run!(tx, conn => {
             let mut q = sqlx::query_as::<_, (String, Uuid)>(sql);
@@ -143,12 +143,12 @@ pub async fn open_invoices_of_tx(
 ) -> Result<Vec<(Uuid, Uuid, String, NaiveDate, NaiveDate, i64)>, DbError> {
     let mut out = Vec::new();
     for chunk in counterparties.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let marks = marks(tx, 1, chunk.len());
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT i.counterparty_id, i.id, i.number, i.issued_on, i.due_on, \
              i.total - i.paid - i.credited - i.written_off FROM invoices i \
              WHERE i.counterparty_id IN ({}) AND i.paid + i.credited + i.written_off < i.total",
-            marks.join(", ")
+            marks
         ));
         let found: Vec<(Uuid, Uuid, String, NaiveDate, NaiveDate, i64)> = tx_run!(tx, conn => {
             let mut q = sqlx::query_as::<_, (Uuid, Uuid, String, NaiveDate, NaiveDate, i64)>(sql);
@@ -296,8 +296,23 @@ pub async fn remember_account_tx(
 
 // --- batched writes of one import -----------------------------------------------------------
 
-/// `($1, $2, …), (…)` for `rows` rows of `cols` columns.
-fn value_lists(rows: usize, cols: usize) -> String {
+/// Bind marks for `n` values numbered from `first`: `$first, …` on PostgreSQL, anonymous `?` on
+/// SQLite, which looks a numbered parameter up by name in a list — time quadratic in the number
+/// of parameters, seconds for a statement import. A statement built with these binds its values
+/// in the order they appear in the text, and uses no numbered marks on SQLite.
+fn marks(tx: &Tx, first: usize, n: usize) -> String {
+    if matches!(tx, Tx::Sqlite(_)) {
+        vec!["?"; n].join(", ")
+    } else {
+        (first..first + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// `($1, $2, …), (…)` (or `(?, ?, …)` on SQLite, see [`marks`]) for `rows` rows of `cols` columns.
+fn value_lists(tx: &Tx, rows: usize, cols: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -308,7 +323,7 @@ fn value_lists(rows: usize, cols: usize) -> String {
             if c > 0 {
                 s.push_str(", ");
             }
-            s.push_str(&format!("${}", r * cols + c + 1));
+            s.push_str(&marks(tx, r * cols + c + 1, 1));
         }
         s.push(')');
     }
@@ -325,7 +340,7 @@ pub async fn insert_docs_tx(tx: &mut Tx, docs: &[NewDoc<'_>]) -> Result<(), DbEr
             "INSERT INTO bank_statement_docs (id, statement_id, fingerprint, line_no, direction, number, doc_date, \
              amount, payer_inn, payer_account, payer_name, payee_inn, payee_account, credited_on, purpose, raw, state, \
              reason, counterparty_id, payment_id, proposal) VALUES {}",
-            value_lists(chunk.len(), 21)
+            value_lists(tx, chunk.len(), 21)
         ));
         tx_run!(tx, conn => {
             let mut q = sqlx::query(sql);
@@ -364,7 +379,7 @@ pub async fn insert_payments_tx(
         let sql = sqlx::AssertSqlSafe(format!(
             "INSERT INTO payments (id, counterparty_id, paid_on, amount, allocated, doc_number, purpose, payer_inn, \
              source, created_by, created_at) VALUES {}",
-            value_lists(chunk.len(), 11)
+            value_lists(tx, chunk.len(), 11)
         ));
         tx_run!(tx, conn => {
             let mut q = sqlx::query(sql);
@@ -389,7 +404,7 @@ pub async fn apply_allocations_tx(
     for chunk in allocations.chunks(ROWS_PER_STATEMENT) {
         let sql = sqlx::AssertSqlSafe(format!(
             "INSERT INTO payment_allocations (payment_id, invoice_id, amount, created_by, created_at) VALUES {}",
-            value_lists(chunk.len(), 5)
+            value_lists(tx, chunk.len(), 5)
         ));
         tx_run!(tx, conn => {
             let mut q = sqlx::query(sql);
@@ -414,22 +429,42 @@ pub async fn apply_allocations_tx(
     // By primary key (`id IN (…)`), the increment picked by a CASE: both engines look each
     // invoice up by its key, whatever the size of the table.
     for chunk in per_invoice.chunks(ROWS_PER_STATEMENT) {
+        // SQLite takes anonymous marks (see [`marks`]), bound in text order: the CASE pairs,
+        // the ids, the CASE pairs again. PostgreSQL refers to the same numbered marks twice.
+        let sqlite = matches!(tx, Tx::Sqlite(_));
         let mut case = String::from("CASE id");
-        let mut ids = Vec::with_capacity(chunk.len());
         for k in 0..chunk.len() {
-            case.push_str(&format!(" WHEN ${} THEN ${}", 2 * k + 1, 2 * k + 2));
-            ids.push(format!("${}", 2 * k + 1));
+            case.push_str(&format!(
+                " WHEN {} THEN {}",
+                marks(tx, 2 * k + 1, 1),
+                marks(tx, 2 * k + 2, 1)
+            ));
         }
         case.push_str(" END");
+        let ids = if sqlite {
+            marks(tx, 1, chunk.len())
+        } else {
+            (0..chunk.len())
+                .map(|k| format!("${}", 2 * k + 1))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let sql = sqlx::AssertSqlSafe(format!(
-            "UPDATE invoices SET paid = paid + {case}, version = version + 1 WHERE id IN ({}) \
-             AND paid + credited + written_off + {case} <= total",
-            ids.join(", ")
+            "UPDATE invoices SET paid = paid + {case}, version = version + 1 WHERE id IN ({ids}) \
+             AND paid + credited + written_off + {case} <= total"
         ));
         let n = tx_run!(tx, conn => {
             let mut q = sqlx::query(sql);
             for (i, a) in chunk {
                 q = q.bind(*i).bind(*a);
+            }
+            if sqlite {
+                for (i, _) in chunk {
+                    q = q.bind(*i);
+                }
+                for (i, a) in chunk {
+                    q = q.bind(*i).bind(*a);
+                }
             }
             q.execute(conn).await?.rows_affected()
         });
@@ -445,7 +480,7 @@ pub async fn remember_accounts_tx(tx: &mut Tx, rows: &[(Uuid, &str, &str)]) -> R
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = sqlx::AssertSqlSafe(format!(
             "INSERT INTO bank_accounts (id, counterparty_id, bik, account, bank_name) VALUES {}",
-            value_lists(chunk.len(), 5)
+            value_lists(tx, chunk.len(), 5)
         ));
         tx_run!(tx, conn => {
             let mut q = sqlx::query(sql);
@@ -461,12 +496,20 @@ pub async fn remember_accounts_tx(tx: &mut Tx, rows: &[(Uuid, &str, &str)]) -> R
 /// Orders fully invoiced whose invoices are all settled now become paid.
 pub async fn mark_orders_paid_tx(tx: &mut Tx, orders: &[Uuid], now: DateTime<Utc>) -> Result<(), DbError> {
     for chunk in orders.chunks(500) {
-        let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+        let first = marks(tx, 1, 1);
+        let marks = marks(tx, 2, chunk.len());
+        // SQLite's planner, given a long id list, may rather walk every invoiced order by the
+        // status index (seconds on a large base); the unary plus keeps it on the primary key.
+        let status = if matches!(tx, Tx::Sqlite(_)) {
+            "+status"
+        } else {
+            "status"
+        };
         let sql = sqlx::AssertSqlSafe(format!(
-            "UPDATE orders SET status = 'paid', updated_at = $1, version = version + 1 WHERE id IN ({}) \
-             AND status = 'invoiced' AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = orders.id \
+            "UPDATE orders SET status = 'paid', updated_at = {first}, version = version + 1 WHERE id IN ({}) \
+             AND {status} = 'invoiced' AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = orders.id \
              AND i.paid + i.credited + i.written_off < i.total)",
-            marks.join(", ")
+            marks
         ));
         tx_run!(tx, conn => {
             let mut q = sqlx::query(sql).bind(now);
@@ -483,10 +526,10 @@ pub async fn mark_orders_paid_tx(tx: &mut Tx, orders: &[Uuid], now: DateTime<Utc
 pub async fn orders_of_invoices_tx(tx: &mut Tx, invoices: &[Uuid]) -> Result<Vec<Uuid>, DbError> {
     let mut out = Vec::new();
     for chunk in invoices.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let marks = marks(tx, 1, chunk.len());
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT DISTINCT order_id FROM invoices WHERE id IN ({}) AND order_id IS NOT NULL",
-            marks.join(", ")
+            marks
         ));
         let found: Vec<Uuid> = tx_run!(tx, conn => {
             let mut q = sqlx::query_scalar::<_, Uuid>(sql);

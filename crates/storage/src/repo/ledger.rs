@@ -282,20 +282,30 @@ pub async fn set_progress_tx(
     Ok(())
 }
 
-/// Takes the client's row lock for the rest of the transaction, so two credit checks of one
-/// client run one after the other (SQLite has a single writer anyway; PostgreSQL locks the row),
-/// and returns its credit limit.
-pub async fn lock_counterparty_tx(tx: &mut Tx, counterparty: Uuid) -> Result<i64, DbError> {
-    let limit: Option<i64> = tx_run!(tx, conn => sqlx::query_scalar(
-        "UPDATE counterparties SET credit_limit = credit_limit WHERE id = $1 RETURNING credit_limit",
-    )
-    .bind(counterparty).fetch_optional(conn).await?);
-    limit.ok_or(DbError::NotFound)
+/// Locks the given clients' rows for the rest of the transaction (so that two credit checks of
+/// one client take turns) and returns their credit limits. `clients` must be sorted, so that two
+/// transactions locking overlapping sets take the rows in the same order.
+pub async fn lock_counterparties_tx(tx: &mut Tx, clients: &[Uuid]) -> Result<Vec<(Uuid, i64)>, DbError> {
+    let mut out = Vec::with_capacity(clients.len());
+    for chunk in clients.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE counterparties SET credit_limit = credit_limit WHERE id IN ({}) RETURNING id, credit_limit",
+            marks.join(", ")
+        ));
+        let found: Vec<(Uuid, i64)> = tx_run!(tx, conn => {
+            let mut q = sqlx::query_as::<_, (Uuid, i64)>(sql);
+            for c in chunk { q = q.bind(*c); }
+            q.fetch_all(conn).await?
+        });
+        out.extend(found);
+    }
+    Ok(out)
 }
 
-/// A client's credit position in one statement: open debt, its overdue part and oldest due
-/// date, and orders taken but not invoiced.
-#[derive(Debug, Clone, Default, sqlx::FromRow)]
+/// A client's credit position: open debt, its overdue part and oldest due date, and orders
+/// taken but not invoiced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Exposure {
     pub receivable: i64,
     pub overdue: i64,
@@ -303,19 +313,54 @@ pub struct Exposure {
     pub open_orders: i64,
 }
 
-pub async fn exposure_tx(tx: &mut Tx, counterparty: Uuid, today: NaiveDate) -> Result<Exposure, DbError> {
-    Ok(tx_run!(tx, conn => sqlx::query_as::<_, Exposure>(
-        "SELECT \
-         (SELECT CAST(COALESCE(SUM(i.total - i.paid - i.credited - i.written_off), 0) AS BIGINT) FROM invoices i \
-          WHERE i.counterparty_id = $1 AND i.paid + i.credited + i.written_off < i.total) AS receivable, \
-         (SELECT CAST(COALESCE(SUM(i.total - i.paid - i.credited - i.written_off), 0) AS BIGINT) FROM invoices i \
-          WHERE i.counterparty_id = $1 AND i.paid + i.credited + i.written_off < i.total AND i.due_on < $2) AS overdue, \
-         (SELECT MIN(i.due_on) FROM invoices i \
-          WHERE i.counterparty_id = $1 AND i.paid + i.credited + i.written_off < i.total AND i.due_on < $2) AS oldest_overdue, \
-         (SELECT CAST(COALESCE(SUM(o.total - o.invoiced_amount), 0) AS BIGINT) FROM orders o WHERE o.counterparty_id = $1 \
-          AND o.status IN ('submitted', 'approved', 'in_fulfilment', 'shipped', 'delivered')) AS open_orders",
-    )
-    .bind(counterparty).bind(today).fetch_one(conn).await?))
+/// The credit positions of several clients in two statements (open invoices, open orders);
+/// a client with neither is absent from the answer.
+pub async fn exposures_tx(
+    tx: &mut Tx,
+    clients: &[Uuid],
+    today: NaiveDate,
+) -> Result<std::collections::HashMap<Uuid, Exposure>, DbError> {
+    let mut out: std::collections::HashMap<Uuid, Exposure> = std::collections::HashMap::new();
+    for chunk in clients.chunks(500) {
+        let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+        let debt_sql = sqlx::AssertSqlSafe(format!(
+            "SELECT i.counterparty_id, \
+             CAST(COALESCE(SUM(i.total - i.paid - i.credited - i.written_off), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN i.due_on < $1 THEN i.total - i.paid - i.credited - i.written_off ELSE 0 END), 0) AS BIGINT), \
+             MIN(CASE WHEN i.due_on < $1 THEN i.due_on END) \
+             FROM invoices i WHERE i.counterparty_id IN ({}) AND i.paid + i.credited + i.written_off < i.total \
+             GROUP BY i.counterparty_id",
+            marks.join(", ")
+        ));
+        let debts: Vec<(Uuid, i64, i64, Option<NaiveDate>)> = tx_run!(tx, conn => {
+            let mut q = sqlx::query_as::<_, (Uuid, i64, i64, Option<NaiveDate>)>(debt_sql).bind(today);
+            for c in chunk { q = q.bind(*c); }
+            q.fetch_all(conn).await?
+        });
+        for (client, receivable, overdue, oldest_overdue) in debts {
+            let e = out.entry(client).or_default();
+            e.receivable = receivable;
+            e.overdue = overdue;
+            e.oldest_overdue = oldest_overdue;
+        }
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let orders_sql = sqlx::AssertSqlSafe(format!(
+            "SELECT o.counterparty_id, CAST(COALESCE(SUM(o.total - o.invoiced_amount), 0) AS BIGINT) FROM orders o \
+             WHERE o.counterparty_id IN ({}) \
+             AND o.status IN ('submitted', 'approved', 'in_fulfilment', 'shipped', 'delivered') \
+             GROUP BY o.counterparty_id",
+            marks.join(", ")
+        ));
+        let orders: Vec<(Uuid, i64)> = tx_run!(tx, conn => {
+            let mut q = sqlx::query_as::<_, (Uuid, i64)>(orders_sql);
+            for c in chunk { q = q.bind(*c); }
+            q.fetch_all(conn).await?
+        });
+        for (client, open) in orders {
+            out.entry(client).or_default().open_orders = open;
+        }
+    }
+    Ok(out)
 }
 
 // --- credit position and balance ------------------------------------------------------------
