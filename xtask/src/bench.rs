@@ -177,7 +177,7 @@ struct Options {
     connections: u32,
     threads: u32,
     keep: bool,
-    /// Also run `prospekt measure` on each database after the load test.
+    /// Also run `prospekt measure` on each database before the load test.
     measure: bool,
     /// A prebuilt binary to measure instead of building one (e.g. an older build, to
     /// compare against).
@@ -406,6 +406,19 @@ fn bench_db(
     let kam_client = discover_counterparty(server.addr, &kam_auth, &format!("&owner={kam}"))?;
     eprintln!("xtask: counterparty id {id}, kam1 {kam}, kam1's client {kam_client}");
 
+    // Server time of single requests (no queueing): `prospekt measure` on the same database,
+    // before the load test (whose writes — tens of thousands of planned activities and
+    // submitted orders for kam1 — would change what the reads find).
+    if options.measure {
+        let mut cmd = Command::new(binary);
+        cmd.args(["measure", "--db", &url, "--reads", "200", "--logins", "5"])
+            .stderr(Stdio::inherit());
+        eprintln!("xtask: {}", util::describe(&cmd));
+        match util::run_captured(&mut cmd) {
+            Ok(out) => eprintln!("xtask: measure ({}):\n{out}", db.name()),
+            Err(e) => eprintln!("xtask: warning: measure failed: {e}"),
+        }
+    }
     let mut rows = Vec::new();
     for endpoint in ENDPOINTS {
         let fill = |text: &str| {
@@ -467,18 +480,6 @@ fn bench_db(
         .filter_map(|row| row.peak_rss_kb)
         .chain(proc_status_kb(server.pid(), "VmHWM"))
         .max();
-    // Server time of single requests (no queueing): `prospekt measure` on the same database,
-    // while it still exists (the PostgreSQL cluster goes away with this function).
-    if options.measure {
-        let mut cmd = Command::new(binary);
-        cmd.args(["measure", "--db", &url, "--reads", "200", "--logins", "5"])
-            .stderr(Stdio::inherit());
-        eprintln!("xtask: {}", util::describe(&cmd));
-        match util::run_captured(&mut cmd) {
-            Ok(out) => eprintln!("xtask: measure ({}):\n{out}", db.name()),
-            Err(e) => eprintln!("xtask: warning: measure failed: {e}"),
-        }
-    }
     drop(server);
     drop(cluster);
     Ok(DbRun {

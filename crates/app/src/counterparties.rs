@@ -264,6 +264,16 @@ impl App {
             }
             None => current.credit_limit,
         };
+        // The limit and the deferral are the credit controller's, a head's or the commercial
+        // director's to set, never the seller's (see `may_set_credit_terms`).
+        if !crate::receivables::may_set_credit_terms(actor.role) {
+            if credit_limit != current.credit_limit {
+                return Err(FieldError::new("credit_limit", "credit_terms_reserved").into());
+            }
+            if terms != current.payment_terms_days {
+                return Err(FieldError::new("payment_terms_days", "credit_terms_reserved").into());
+            }
+        }
         let (industry, city) = (
             pick(&patch.industry, &current.industry),
             pick(&patch.city, &current.city),

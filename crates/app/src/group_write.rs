@@ -17,7 +17,7 @@ use prospekt_domain::order::OrderStatus;
 use prospekt_domain::receivables::{CreditBlock, CreditPosition, credit_check, days_past_due};
 use prospekt_storage::repo::activities;
 use prospekt_storage::repo::import::{Cell, insert_rows_tx};
-use prospekt_storage::repo::ledger::{self, StatusChange};
+use prospekt_storage::repo::ledger;
 use prospekt_storage::{Db, DbError};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -149,12 +149,17 @@ impl GroupJob for Submission {
             .into_iter()
             .collect();
         let mut exposures = ledger::exposures_tx(&mut tx, &clients, today).await?;
-        let mut answers = Vec::with_capacity(group.len());
-        let mut approvals: Vec<Vec<Cell>> = Vec::new();
-        let mut audits: Vec<Vec<Cell>> = Vec::with_capacity(group.len());
+        // Decide every order in arrival order, each one seeing its client's orders before it.
+        struct Decided {
+            to: OrderStatus,
+            figures: CreditFigures,
+            figures_json: String,
+            reason: Option<String>,
+        }
+        let mut decided: Vec<Option<Decided>> = Vec::with_capacity(group.len());
         for s in group {
             let Some(&limit) = limits.get(&s.counterparty) else {
-                answers.push(Err(DbError::NotFound));
+                decided.push(None);
                 continue;
             };
             let e = exposures.entry(s.counterparty).or_default();
@@ -168,40 +173,64 @@ impl GroupJob for Submission {
             let total = Money::from_kopecks(s.total);
             let blocks = credit_check(&pos, total);
             let figures = CreditFigures::new(&pos, total, &blocks, today);
-            let figures_json = serde_json::to_string(&figures).unwrap_or_default();
-            let held = !blocks.is_empty();
-            let to = if held {
-                OrderStatus::Submitted
-            } else {
-                OrderStatus::Approved
-            };
-            let change = StatusChange {
-                from: &s.from,
-                to: to.as_str(),
-                credit_check: Some(&figures_json),
-                credit_hold: held,
-                submitted: true,
-                cancel_reason: None,
-            };
-            match ledger::set_order_status_tx(&mut tx, s.order, s.version, &change, at).await {
-                Ok(_) => {}
-                Err(DbError::Conflict) => {
-                    answers.push(Err(DbError::Conflict));
-                    continue;
-                }
-                Err(e) => return Err(e),
-            }
             // Taken orders count against the limit whether released or held.
             e.open_orders += s.total;
-            if held {
-                let reason = blocks
+            let reason = (!blocks.is_empty()).then(|| {
+                blocks
                     .iter()
                     .map(|b| match b {
                         CreditBlock::OverLimit { .. } => "over_limit",
                         CreditBlock::Overdue { .. } => "overdue_debt",
                     })
                     .collect::<Vec<_>>()
-                    .join(",");
+                    .join(",")
+            });
+            decided.push(Some(Decided {
+                to: if reason.is_some() {
+                    OrderStatus::Submitted
+                } else {
+                    OrderStatus::Approved
+                },
+                figures_json: serde_json::to_string(&figures).unwrap_or_default(),
+                figures,
+                reason,
+            }));
+        }
+        // One statement for the whole group. An order changed meanwhile would make the
+        // figures of the orders after it wrong: then nothing is written and the members are
+        // retried one by one (a group of one answers its conflict).
+        let rows: Vec<ledger::Submit<'_>> = group
+            .iter()
+            .zip(&decided)
+            .filter_map(|(s, d)| {
+                d.as_ref().map(|d| ledger::Submit {
+                    id: s.order,
+                    version: s.version,
+                    from: &s.from,
+                    to: d.to.as_str(),
+                    credit_check: &d.figures_json,
+                    credit_hold: d.reason.is_some(),
+                })
+            })
+            .collect();
+        let written = ledger::submit_orders_tx(&mut tx, &rows, at).await?;
+        if written.len() < rows.len() {
+            drop(tx);
+            return if group.len() == 1 {
+                Ok(vec![Err(DbError::Conflict)])
+            } else {
+                Err(DbError::Conflict)
+            };
+        }
+        let mut approvals: Vec<Vec<Cell>> = Vec::new();
+        let mut audits: Vec<Vec<Cell>> = Vec::with_capacity(group.len());
+        let mut answers = Vec::with_capacity(group.len());
+        for (s, d) in group.iter().zip(decided) {
+            let Some(d) = d else {
+                answers.push(Err(DbError::NotFound));
+                continue;
+            };
+            if let Some(reason) = d.reason {
                 approvals.push(vec![
                     Cell::Uuid(Uuid::now_v7()),
                     Cell::Text("order".to_owned()),
@@ -210,13 +239,13 @@ impl GroupJob for Submission {
                     Cell::OptUuid(s.department),
                     Cell::OptUuid(s.by.actor.map(|u| u.as_uuid())),
                     Cell::Text(reason),
-                    Cell::Text(figures_json.clone()),
+                    Cell::Text(d.figures_json),
                     Cell::Text("pending".to_owned()),
                     Cell::Int(1),
                     Cell::Ts(at),
                 ]);
             }
-            let changes = serde_json::json!({ "status": [s.from, to], "credit": figures });
+            let changes = serde_json::json!({ "status": [s.from, d.to], "credit": d.figures });
             audits.push(vec![
                 Cell::Uuid(Uuid::now_v7()),
                 Cell::Ts(at),
@@ -228,7 +257,7 @@ impl GroupJob for Submission {
                 Cell::Text(changes.to_string()),
                 Cell::OptText(None),
             ]);
-            answers.push(Ok(Submitted { figures }));
+            answers.push(Ok(Submitted { figures: d.figures }));
         }
         insert_rows_tx(&mut tx, "approvals", &APPROVAL_COLUMNS, &approvals).await?;
         insert_rows_tx(&mut tx, "audit_log", &AUDIT_COLUMNS, &audits).await?;

@@ -235,6 +235,17 @@ impl App {
         let (table, format, mapping, parsed) = tokio::task::spawn_blocking(move || read_and_parse(&bytes, pairs))
             .await
             .map_err(|e| AppError::Internal(format!("import worker: {e}")))??;
+        // Credit terms are not the seller's to set: a file that carries them is refused whole
+        // for anyone else (see `may_set_credit_terms`).
+        if !crate::receivables::may_set_credit_terms(actor.role)
+            && let Some((i, f)) = mapping
+                .fields()
+                .find(|(_, f)| matches!(f, ImportField::CreditLimit | ImportField::PaymentTermsDays))
+        {
+            return Err(FieldError::new(f.as_str(), "credit_terms_reserved")
+                .with("column", table.headers[i].clone())
+                .into());
+        }
         let total = parsed.len() as u64;
         let mut report = ImportReport {
             batch: Uuid::now_v7(),

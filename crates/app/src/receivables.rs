@@ -12,14 +12,14 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use prospekt_domain::allocation::{OpenItem, allocate_explicit, allocate_oldest_first};
-use prospekt_domain::calendar::claim_suit_date;
+use prospekt_domain::calendar::{DeferralKind, claim_suit_date};
 use prospekt_domain::ids::{CollectionCaseId, CounterpartyId, InvoiceId, PaymentId, UserId, WriteOffId};
 use prospekt_domain::interest::{
     InterestCalc, PenaltyCalc, PenaltyTerms, RatePeriod, Repayment, interest_395, penalty,
 };
 use prospekt_domain::money::Money;
 use prospekt_domain::order::CollectionStage;
-use prospekt_domain::receivables::{Aging, days_past_due, over_limit};
+use prospekt_domain::receivables::{Aging, CreditTerms, CreditTermsInput, days_past_due, over_limit};
 use prospekt_domain::{FieldError, Role};
 use prospekt_storage::DbError;
 use prospekt_storage::repo::collections::{self as coll, CaseMove, CaseRow, StepRow, WriteOffRow};
@@ -53,6 +53,25 @@ pub fn may_collect(role: Role) -> bool {
             | Role::CreditController
             | Role::CommercialDirector
     )
+}
+
+/// Roles that set a client's credit terms (limit, deferral, penalty, claim term): whoever
+/// answers for the debt, never the manager who sells against the limit.
+pub fn may_set_credit_terms(role: Role) -> bool {
+    matches!(
+        role,
+        Role::CreditController | Role::HeadOfDepartment | Role::CommercialDirector
+    )
+}
+
+/// A client's credit terms with the record version an edit must name.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreditTermsView {
+    pub counterparty_id: Uuid,
+    pub version: i64,
+    pub terms: CreditTerms,
+    /// Whether the caller may change them.
+    pub editable: bool,
 }
 
 /// Roles that keep the key-rate table and the working-day calendar.
@@ -206,6 +225,100 @@ impl App {
     pub async fn balance(&self, actor: &Actor, id: CounterpartyId) -> Result<Balance, AppError> {
         let client = self.client_in_scope(actor, id.as_uuid()).await?;
         self.balance_of(client.id, client.credit_limit).await
+    }
+
+    /// A client's credit terms as stored.
+    pub async fn credit_terms(&self, actor: &Actor, id: CounterpartyId) -> Result<CreditTermsView, AppError> {
+        let client = self.client_in_scope(actor, id.as_uuid()).await?;
+        let terms = ledger::terms(self.db(), client.id).await?.ok_or(AppError::NotFound)?;
+        Ok(CreditTermsView {
+            counterparty_id: client.id,
+            version: client.version,
+            terms: terms_of(&terms),
+            editable: may_set_credit_terms(actor.role),
+        })
+    }
+
+    /// Sets a client's credit terms if the record is still at `version`; audited with what
+    /// changed.
+    pub async fn set_credit_terms(
+        &self,
+        actor: &Actor,
+        id: CounterpartyId,
+        version: i64,
+        input: &CreditTermsInput<'_>,
+    ) -> Result<CreditTermsView, AppError> {
+        let client = self.client_in_scope(actor, id.as_uuid()).await?;
+        if !may_set_credit_terms(actor.role) {
+            return Err(self
+                .deny(actor, "counterparty", Some(client.id), AppError::Forbidden)
+                .await);
+        }
+        let terms = CreditTerms::parse(input)?;
+        if client.version != version {
+            return Err(self.version_conflict(id, client.version).await);
+        }
+        let before = ledger::terms(self.db(), client.id).await?.ok_or(AppError::NotFound)?;
+        let after = ledger::Terms {
+            credit_limit: terms.credit_limit.kopecks(),
+            payment_terms_days: i32::from(terms.payment_terms_days),
+            deferral_kind: terms.deferral.as_str().to_owned(),
+            penalty_daily_ppm: terms.penalty.map(|p| p.daily_ppm as i32),
+            penalty_cap_bp: terms.penalty.and_then(|p| p.cap_bp).map(|c| c as i32),
+            claim_term_days: i32::from(terms.claim_term_days),
+        };
+        let changes = crate::audit::diff(&[
+            ("credit_limit", json!(before.credit_limit), json!(after.credit_limit)),
+            (
+                "payment_terms_days",
+                json!(before.payment_terms_days),
+                json!(after.payment_terms_days),
+            ),
+            ("deferral_kind", json!(before.deferral_kind), json!(after.deferral_kind)),
+            (
+                "penalty_daily_ppm",
+                json!(before.penalty_daily_ppm),
+                json!(after.penalty_daily_ppm),
+            ),
+            (
+                "penalty_cap_bp",
+                json!(before.penalty_cap_bp),
+                json!(after.penalty_cap_bp),
+            ),
+            (
+                "claim_term_days",
+                json!(before.claim_term_days),
+                json!(after.claim_term_days),
+            ),
+        ]);
+        let mut tx = self.db().begin().await?;
+        let next = match ledger::set_terms_tx(&mut tx, client.id, version, &after, now()).await {
+            Ok(v) => v,
+            Err(DbError::Conflict) => {
+                drop(tx);
+                let latest = counterparties::by_id(self.db(), client.id)
+                    .await?
+                    .map_or(version, |r| r.version);
+                return Err(self.version_conflict(id, latest).await);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        record_tx(
+            &mut tx,
+            By::actor(actor),
+            "update",
+            "counterparty",
+            Some(client.id),
+            changes,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(CreditTermsView {
+            counterparty_id: client.id,
+            version: next,
+            terms: terms_of(&after),
+            editable: true,
+        })
     }
 
     pub(crate) async fn balance_of(&self, id: Uuid, credit_limit: i64) -> Result<Balance, AppError> {
@@ -1176,4 +1289,18 @@ pub struct Reconciliation {
     pub debit: Money,
     pub credit: Money,
     pub closing: Money,
+}
+
+/// Stored terms as the domain type; out-of-range stored values are clamped, never refused.
+fn terms_of(t: &ledger::Terms) -> CreditTerms {
+    CreditTerms {
+        credit_limit: Money::from_kopecks(t.credit_limit.max(0)),
+        payment_terms_days: t.payment_terms_days.clamp(0, 365) as u16,
+        deferral: DeferralKind::parse(&t.deferral_kind).unwrap_or(DeferralKind::Calendar),
+        penalty: t.penalty_daily_ppm.filter(|p| *p > 0).map(|p| PenaltyTerms {
+            daily_ppm: p as u32,
+            cap_bp: t.penalty_cap_bp.filter(|c| *c > 0).map(|c| c as u32),
+        }),
+        claim_term_days: t.claim_term_days.clamp(1, 365) as u16,
+    }
 }

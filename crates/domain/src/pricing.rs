@@ -60,7 +60,7 @@ const FULL: u32 = 10_000;
 /// `10^-scale` units, no larger than `max`. Accepts `,` or `.` as the decimal separator, a
 /// leading `-` (reported back so the caller can decide) and spaces between digit groups.
 /// The error is the `reason` parameter of the caller's [`FieldError`].
-fn parse_scaled(s: &str, scale: u32, max: u64) -> Result<(bool, u64), &'static str> {
+pub(crate) fn parse_scaled(s: &str, scale: u32, max: u64) -> Result<(bool, u64), &'static str> {
     let s = s.trim();
     if s.is_empty() {
         return Err("empty");

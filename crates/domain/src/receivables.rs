@@ -8,6 +8,9 @@ use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::DeferralKind;
+use crate::interest::PenaltyTerms;
+use crate::pricing::parse_scaled;
 use crate::{FieldError, Money};
 
 string_enum!(
@@ -208,6 +211,109 @@ pub fn over_limit(limit: Money, receivable: Money) -> Money {
     Money::from_kopecks(receivable.kopecks().saturating_sub(limit.kopecks()).max(0))
 }
 
+/// A client's credit terms: how much it may owe, when its invoices fall due, the contract
+/// penalty for paying late and the pre-trial claim term. Set by the credit controller, a head
+/// or the commercial director; every value in range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CreditTerms {
+    /// 0 means no limit is set (the credit check then looks at overdue debt only).
+    pub credit_limit: Money,
+    /// Deferral after shipment, 0..=365 days.
+    pub payment_terms_days: u16,
+    pub deferral: DeferralKind,
+    pub penalty: Option<PenaltyTerms>,
+    /// Days a claim must wait for an answer before a suit, 1..=365 (30 by law unless the
+    /// contract says otherwise).
+    pub claim_term_days: u16,
+}
+
+/// Credit terms as typed: money and percents as text, as a form or JSON carries them.
+#[derive(Debug, Clone, Default)]
+pub struct CreditTermsInput<'a> {
+    pub credit_limit: &'a str,
+    pub payment_terms_days: i64,
+    pub deferral_kind: &'a str,
+    /// Percent of the unpaid amount per day, e.g. `"0.1"`; empty: no contract penalty.
+    pub penalty_percent_per_day: &'a str,
+    /// Percent of the debt the penalty may reach, e.g. `"10"`; empty: no cap.
+    pub penalty_cap_percent: &'a str,
+    pub claim_term_days: i64,
+}
+
+/// The highest daily penalty accepted, in millionths: 5 % a day.
+const MAX_DAILY_PPM: u64 = 50_000;
+
+impl CreditTerms {
+    pub fn parse(input: &CreditTermsInput<'_>) -> Result<Self, FieldError> {
+        let credit_limit = match input.credit_limit.trim() {
+            "" => Money::ZERO,
+            raw => Money::parse(raw).map_err(|e| e.on("credit_limit"))?,
+        };
+        if credit_limit.is_negative() {
+            return Err(FieldError::new("credit_limit", "negative"));
+        }
+        let payment_terms_days = u16::try_from(input.payment_terms_days)
+            .ok()
+            .filter(|d| *d <= 365)
+            .ok_or_else(|| FieldError::new("payment_terms_days", "out_of_range").with("max", "365"))?;
+        let deferral = DeferralKind::parse(input.deferral_kind.trim())?;
+        let percent = |field: &'static str, raw: &str, scale: u32, max: u64| -> Result<Option<u32>, FieldError> {
+            let raw = raw.trim();
+            let raw = raw.strip_suffix('%').unwrap_or(raw).trim();
+            if raw.is_empty() {
+                return Ok(None);
+            }
+            match parse_scaled(raw, scale, max) {
+                Ok((false, v)) => Ok(Some(v as u32)),
+                Ok((true, 0)) => Ok(Some(0)),
+                Ok((true, _)) => Err(FieldError::new(field, "negative")),
+                Err("too_large") => Err(FieldError::new(field, "out_of_range")),
+                Err(reason) => Err(FieldError::new(field, "invalid_percent").with("reason", reason)),
+            }
+        };
+        // 0.1 % a day = 1 000 millionths (four decimals of a percent); the cap in hundredths.
+        let daily_ppm = percent(
+            "penalty_percent_per_day",
+            input.penalty_percent_per_day,
+            4,
+            MAX_DAILY_PPM,
+        )?;
+        let cap_bp = percent("penalty_cap_percent", input.penalty_cap_percent, 2, 10_000)?;
+        let penalty = match (daily_ppm, cap_bp) {
+            (Some(daily_ppm), cap_bp) if daily_ppm > 0 => Some(PenaltyTerms { daily_ppm, cap_bp }),
+            (_, Some(cap)) if cap > 0 => {
+                return Err(FieldError::new("penalty_cap_percent", "cap_without_penalty"));
+            }
+            _ => None,
+        };
+        let claim_term_days = u16::try_from(input.claim_term_days)
+            .ok()
+            .filter(|d| (1..=365).contains(d))
+            .ok_or_else(|| FieldError::new("claim_term_days", "out_of_range").with("max", "365"))?;
+        Ok(Self {
+            credit_limit,
+            payment_terms_days,
+            deferral,
+            penalty,
+            claim_term_days,
+        })
+    }
+}
+
+/// A per-day penalty in millionths as the percent people type: 1 000 → "0.1".
+pub fn ppm_as_percent(ppm: u32) -> String {
+    trim_decimal(format!("{}.{:04}", ppm / 10_000, ppm % 10_000))
+}
+
+/// Basis points as a percent: 1 050 → "10.5".
+pub fn bp_as_percent(bp: u32) -> String {
+    trim_decimal(format!("{}.{:02}", bp / 100, bp % 100))
+}
+
+fn trim_decimal(s: String) -> String {
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,5 +486,108 @@ mod tests {
             prop_assert_eq!(aging.total().kopecks(), total);
             prop_assert_eq!(aging.overdue().kopecks(), overdue);
         }
+    }
+
+    fn terms(
+        limit: &str,
+        days: i64,
+        kind: &str,
+        daily: &str,
+        cap: &str,
+        claim: i64,
+    ) -> Result<CreditTerms, FieldError> {
+        CreditTerms::parse(&CreditTermsInput {
+            credit_limit: limit,
+            payment_terms_days: days,
+            deferral_kind: kind,
+            penalty_percent_per_day: daily,
+            penalty_cap_percent: cap,
+            claim_term_days: claim,
+        })
+    }
+
+    #[test]
+    fn credit_terms_read_money_days_and_percents() {
+        let t = terms("1 500 000,00", 30, "banking", "0,1 %", "10", 30).unwrap();
+        assert_eq!(t.credit_limit, Money::from_kopecks(150_000_000));
+        assert_eq!((t.payment_terms_days, t.deferral), (30, DeferralKind::Banking));
+        assert_eq!(
+            t.penalty,
+            Some(PenaltyTerms {
+                daily_ppm: 1000,
+                cap_bp: Some(1000)
+            })
+        );
+        assert_eq!(t.claim_term_days, 30);
+        let t = terms("", 0, "calendar", "0.0125", "", 10).unwrap();
+        assert_eq!(t.credit_limit, Money::ZERO);
+        assert_eq!(
+            t.penalty,
+            Some(PenaltyTerms {
+                daily_ppm: 125,
+                cap_bp: None
+            })
+        );
+        // No rate, or a zero rate: no contract penalty.
+        assert_eq!(terms("0", 5, "calendar", "", "", 30).unwrap().penalty, None);
+        assert_eq!(terms("0", 5, "calendar", "0", "", 30).unwrap().penalty, None);
+        assert_eq!(
+            (ppm_as_percent(1000), ppm_as_percent(125), ppm_as_percent(50_000)),
+            ("0.1".into(), "0.0125".into(), "5".into())
+        );
+        assert_eq!(
+            (bp_as_percent(1000), bp_as_percent(1050), bp_as_percent(5)),
+            ("10".into(), "10.5".into(), "0.05".into())
+        );
+    }
+
+    #[test]
+    fn credit_terms_out_of_range_name_their_field() {
+        let field = |r: Result<CreditTerms, FieldError>| {
+            let e = r.unwrap_err();
+            (e.field, e.code)
+        };
+        assert_eq!(
+            field(terms("-1", 0, "calendar", "", "", 30)),
+            ("credit_limit", "negative")
+        );
+        assert_eq!(field(terms("1x", 0, "calendar", "", "", 30)).0, "credit_limit");
+        assert_eq!(
+            field(terms("0", 366, "calendar", "", "", 30)),
+            ("payment_terms_days", "out_of_range")
+        );
+        assert_eq!(
+            field(terms("0", -1, "calendar", "", "", 30)),
+            ("payment_terms_days", "out_of_range")
+        );
+        assert_eq!(field(terms("0", 10, "lunar", "", "", 30)).0, "deferral_kind");
+        assert_eq!(
+            field(terms("0", 10, "calendar", "6", "", 30)),
+            ("penalty_percent_per_day", "out_of_range")
+        );
+        assert_eq!(
+            field(terms("0", 10, "calendar", "0.00001", "", 30)),
+            ("penalty_percent_per_day", "invalid_percent")
+        );
+        assert_eq!(
+            field(terms("0", 10, "calendar", "-0.1", "", 30)),
+            ("penalty_percent_per_day", "negative")
+        );
+        assert_eq!(
+            field(terms("0", 10, "calendar", "0.1", "101", 30)),
+            ("penalty_cap_percent", "out_of_range")
+        );
+        assert_eq!(
+            field(terms("0", 10, "calendar", "", "10", 30)),
+            ("penalty_cap_percent", "cap_without_penalty")
+        );
+        assert_eq!(
+            field(terms("0", 10, "calendar", "", "", 0)),
+            ("claim_term_days", "out_of_range")
+        );
+        assert_eq!(
+            field(terms("0", 10, "calendar", "", "", 366)),
+            ("claim_term_days", "out_of_range")
+        );
     }
 }

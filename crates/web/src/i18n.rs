@@ -827,6 +827,32 @@ pub fn field_error_message(lang: Lang, e: &FieldError) -> String {
         (Lang::En, "invalid_collection_stage") => "Stage: reminder, letter, claim, court or closed".into(),
         (Lang::Ru, "invalid_deferral_kind") => "Отсрочка: calendar (календарные дни) или banking (банковские)".into(),
         (Lang::En, "invalid_deferral_kind") => "Deferral: calendar or banking days".into(),
+        (Lang::Ru, "credit_terms_reserved") => match e.param("column") {
+            Some(c) => format!(
+                "Столбец «{c}»: кредитный лимит и отсрочку устанавливают кредитный контролёр, руководитель отдела \
+                 или коммерческий директор — уберите его из файла"
+            ),
+            None => format!(
+                "Поле «{}»: кредитный лимит и отсрочку устанавливают кредитный контролёр, руководитель отдела \
+                 или коммерческий директор",
+                e.field
+            ),
+        },
+        (Lang::En, "credit_terms_reserved") => match e.param("column") {
+            Some(c) => format!(
+                "Column \"{c}\": the credit limit and payment terms are set by the credit controller, the head of \
+                 department or the commercial director; remove it from the file"
+            ),
+            None => format!(
+                "\"{}\": the credit limit and payment terms are set by the credit controller, the head of department \
+                 or the commercial director",
+                e.field
+            ),
+        },
+        (Lang::Ru, "invalid_percent") => format!("Поле «{}»: процент указан неверно{}", e.field, reason_ru(reason)),
+        (Lang::En, "invalid_percent") => format!("\"{}\": the percentage is invalid{}", e.field, reason_en(reason)),
+        (Lang::Ru, "cap_without_penalty") => "Предел неустойки указан без ставки неустойки".into(),
+        (Lang::En, "cap_without_penalty") => "A penalty cap needs a daily penalty rate".into(),
         (Lang::Ru, "payment_fully_allocated") => "Платёж уже полностью разнесён".into(),
         (Lang::En, "payment_fully_allocated") => "The payment is fully allocated".into(),
         (Lang::Ru, "allocation_conflict") => {
@@ -1042,6 +1068,8 @@ fn reason_ru(reason: &str) -> &'static str {
         "prefix" => ": неверное начало номера",
         "wrong_bank" => ": счёт другого банка",
         "kind_mismatch" => ": длина не соответствует виду контрагента (10 цифр у юрлица, 12 у ИП и физлица)",
+        "decimals" => ": слишком много знаков после запятой",
+        "format" => ": неверная запись числа",
         _ => "",
     }
 }
@@ -1058,6 +1086,8 @@ fn reason_en(reason: &str) -> &'static str {
         "kind_mismatch" => {
             ": the length does not match the kind (10 digits for a legal entity, 12 for a sole proprietor or person)"
         }
+        "decimals" => ": too many decimal places",
+        "format" => ": not a number",
         _ => "",
     }
 }

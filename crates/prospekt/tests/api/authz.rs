@@ -390,6 +390,7 @@ fn expected(route: &str, role: &str, t: Target) -> u16 {
         | "GET /api/v1/invoices/{id}/interest"
         | "GET /api/v1/payments/{id}"
         | "GET /api/v1/counterparties/{id}/balance"
+        | "GET /api/v1/counterparties/{id}/credit-terms"
         | "GET /api/v1/counterparties/{id}/payments"
         | "GET /api/v1/counterparties/{id}/reconciliation"
         | "GET /api/v1/counterparties/{id}/collections"
@@ -399,6 +400,15 @@ fn expected(route: &str, role: &str, t: Target) -> u16 {
                 200
             } else {
                 404
+            }
+        }
+        // Credit terms are set by whoever answers for the debt, never by the seller.
+        "PUT /api/v1/counterparties/{id}/credit-terms" => {
+            let sets_terms = matches!(role, "credit_controller" | "head_of_department" | "commercial_director");
+            match (own || all_seeing, sets_terms) {
+                (false, _) => 404,
+                (true, true) => 200,
+                (true, false) => 403,
             }
         }
         // Managers, heads, the commercial director and sales support take orders; the client
@@ -1291,6 +1301,21 @@ async fn call(
                 .counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept))
                 .await;
             (Some(payment_for(app, cp, seq).await), Some(json!({ "version": 1 })))
+        }
+        "PUT /api/v1/counterparties/{id}/credit-terms" | "GET /api/v1/counterparties/{id}/credit-terms" => {
+            let owner = if own { me } else { w.other_manager };
+            let id = app
+                .counterparty(&format!("Клиент {seq}"), Some(owner), Some(dept))
+                .await;
+            let v = version_of(app, "counterparties", id).await;
+            (
+                Some(id),
+                Some(
+                    json!({ "version": v, "credit_limit": "250000.00", "payment_terms_days": 14,
+                             "deferral_kind": "banking", "penalty_percent_per_day": "0.1",
+                             "penalty_cap_percent": "10", "claim_term_days": 30 }),
+                ),
+            )
         }
         "GET /api/v1/counterparties/{id}/balance"
         | "GET /api/v1/counterparties/{id}/payments"

@@ -19,6 +19,7 @@ crate::on_both_databases!(
     a_manager_takes_an_order_at_the_clients_column_and_reprices_the_draft,
     the_credit_check_holds_orders_over_the_limit_or_with_overdue_debt_for_the_head,
     orders_submitted_at_once_are_checked_one_after_another,
+    credit_terms_are_set_by_the_credit_controller_and_never_by_the_seller,
     sales_support_ships_in_parts_and_invoices_with_due_dates_from_the_clients_terms,
     payments_go_oldest_first_or_as_told_and_an_overpayment_stays_as_an_advance,
     concurrent_allocations_of_one_payment_never_spend_it_twice,
@@ -667,30 +668,30 @@ async fn orders_submitted_at_once_are_checked_one_after_another(app: TestApp) {
         orders.push(take_order(&app, m, s.client, json!([{ "product_id": s.flour, "quantity": "3" }])).await);
     }
     let free = take_order(&app, m, other, json!([{ "product_id": s.flour, "quantity": "50" }])).await;
-    let first = orders[0].clone();
-    let mut burst = tokio::task::JoinSet::new();
-    for order in orders.iter().chain([&free, &first]) {
-        let (http, url, token) = (
-            app.http.clone(),
-            app.url(&format!("/api/v1/orders/{}/submit", id_of(order))),
-            m.clone(),
-        );
-        let body = json!({ "version": order["version"] });
-        burst.spawn(async move {
-            let res = http.post(url).bearer_auth(token).json(&body).send().await.unwrap();
-            let status = res.status().as_u16();
-            (status, res.json::<Value>().await.unwrap_or(Value::Null))
-        });
-    }
+    let submit_all = |orders: Vec<Value>| {
+        let mut burst = tokio::task::JoinSet::new();
+        for order in orders {
+            let (http, url, token) = (
+                app.http.clone(),
+                app.url(&format!("/api/v1/orders/{}/submit", id_of(&order))),
+                m.clone(),
+            );
+            let body = json!({ "version": order["version"] });
+            burst.spawn(async move {
+                let res = http.post(url).bearer_auth(token).json(&body).send().await.unwrap();
+                let status = res.status().as_u16();
+                (status, res.json::<Value>().await.unwrap_or(Value::Null))
+            });
+        }
+        burst
+    };
+    let mut burst = submit_all(orders.iter().chain([&free]).cloned().collect());
     let mut answers = Vec::new();
     while let Some(r) = burst.join_next().await {
         answers.push(r.unwrap());
     }
-    // The first order went twice at one version: one of the two is a conflict.
-    let conflicts = answers.iter().filter(|(status, _)| *status == 409).count();
-    assert_eq!(conflicts, 1, "{answers:?}");
-    let done: Vec<&Value> = answers.iter().filter(|(s, _)| *s == 200).map(|(_, v)| v).collect();
-    assert_eq!(done.len(), 7, "{answers:?}");
+    assert!(answers.iter().all(|(status, _)| *status == 200), "{answers:?}");
+    let done: Vec<&Value> = answers.iter().map(|(_, v)| v).collect();
     let free = done.iter().find(|v| id_of(v) == id_of(&free)).unwrap();
     assert_eq!(free["status"], "approved", "{free}");
     // Whatever the order they were checked in, exposures grow by 3 000.00 each: the first three
@@ -710,8 +711,168 @@ async fn orders_submitted_at_once_are_checked_one_after_another(app: TestApp) {
         .map(|k| (k * 300_000, if k <= 3 { "approved" } else { "submitted" }.to_owned()))
         .collect();
     assert_eq!(seen, want, "{answers:?}");
+
+    // One order sent twice at once: one of the two is refused — a conflict when both were read
+    // as drafts, a refused transition when one read the other's result.
+    let twin = take_order(&app, m, other, json!([{ "product_id": s.flour, "quantity": "1" }])).await;
+    let mut burst = submit_all(vec![twin.clone(), twin]);
+    let mut answers = Vec::new();
+    while let Some(r) = burst.join_next().await {
+        answers.push(r.unwrap());
+    }
+    let refused: Vec<&(u16, Value)> = answers.iter().filter(|(status, _)| *status != 200).collect();
+    assert_eq!(refused.len(), 1, "{answers:?}");
+    let (status, e) = refused[0];
+    assert!(
+        *status == 409 || (*status == 422 && error_of(e).1 == "order_transition_not_allowed"),
+        "{status} {e}"
+    );
     let (_, held) = send(&app, &d.head.token, "GET", "/api/v1/orders?hold=true", None).await;
     assert_eq!(held.as_array().map(Vec::len), Some(3), "{held}");
+}
+
+async fn credit_terms_are_set_by_the_credit_controller_and_never_by_the_seller(app: TestApp) {
+    let d = desk(&app).await;
+    let s = shop(&app, &d).await;
+    let (m, cc) = (&d.manager.token, &d.cc.token);
+    let path = format!("/api/v1/counterparties/{}/credit-terms", s.client);
+    let t = ok(&app, m, "GET", &path, None, 200).await;
+    assert_eq!(
+        (&t["editable"], &t["deferral_kind"], &t["claim_term_days"]),
+        (&json!(false), &json!("calendar"), &json!(30)),
+        "{t}"
+    );
+    let terms = |version: &Value, daily: &str, cap: &str, claim: i64| {
+        json!({ "version": version, "credit_limit": "500 000,00", "payment_terms_days": 20,
+                "deferral_kind": "banking", "penalty_percent_per_day": daily, "penalty_cap_percent": cap,
+                "claim_term_days": claim })
+    };
+    // The seller may neither set them here nor slip a limit into the client's record.
+    let (status, e) = send(&app, m, "PUT", &path, Some(terms(&t["version"], "0,1", "10", 15))).await;
+    assert_eq!((status, error_of(&e).1), (403, "forbidden"), "{e}");
+    let record = format!("/api/v1/counterparties/{}", s.client);
+    let (status, e) = send(
+        &app,
+        m,
+        "PATCH",
+        &record,
+        Some(json!({ "version": t["version"], "credit_limit": "9999999.00" })),
+    )
+    .await;
+    assert_eq!(
+        (status, error_of(&e)),
+        (422, ("credit_limit", "credit_terms_reserved")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("credit controller"),
+        "{e}"
+    );
+    let (status, e) = send(
+        &app,
+        m,
+        "PATCH",
+        &record,
+        Some(json!({ "version": t["version"], "payment_terms_days": 90 })),
+    )
+    .await;
+    assert_eq!(
+        (status, error_of(&e)),
+        (422, ("payment_terms_days", "credit_terms_reserved")),
+        "{e}"
+    );
+    // Anything else of the record stays the seller's to edit.
+    let edited = ok(
+        &app,
+        m,
+        "PATCH",
+        &record,
+        Some(json!({ "version": t["version"], "notes": "звонили" })),
+        200,
+    )
+    .await;
+
+    // The credit controller: a stale version, bad figures, then the terms.
+    let (status, e) = send(&app, cc, "PUT", &path, Some(terms(&t["version"], "0,1", "10", 15))).await;
+    assert_eq!(status, 409, "the record moved on with the note: {e}");
+    for (daily, cap, claim, field, code) in [
+        ("6", "", 30, "penalty_percent_per_day", "out_of_range"),
+        ("0.1", "101", 30, "penalty_cap_percent", "out_of_range"),
+        ("", "10", 30, "penalty_cap_percent", "cap_without_penalty"),
+        ("0,1", "", 0, "claim_term_days", "out_of_range"),
+    ] {
+        let (status, e) = send(
+            &app,
+            cc,
+            "PUT",
+            &path,
+            Some(terms(&edited["version"], daily, cap, claim)),
+        )
+        .await;
+        assert_eq!(
+            (status, error_of(&e)),
+            (422, (field, code)),
+            "{daily} {cap} {claim}: {e}"
+        );
+    }
+    let set = ok(
+        &app,
+        cc,
+        "PUT",
+        &path,
+        Some(terms(&edited["version"], "0,1", "10", 15)),
+        200,
+    )
+    .await;
+    assert_eq!(
+        (
+            &set["credit_limit"],
+            &set["payment_terms_days"],
+            &set["deferral_kind"],
+            &set["penalty_percent_per_day"],
+            &set["penalty_cap_percent"],
+            &set["claim_term_days"],
+            &set["editable"]
+        ),
+        (
+            &json!("500000.00"),
+            &json!(20),
+            &json!("banking"),
+            &json!("0.1"),
+            &json!("10"),
+            &json!(15),
+            &json!(true)
+        ),
+        "{set}"
+    );
+    assert_eq!(
+        set["version"].as_i64(),
+        edited["version"].as_i64().map(|v| v + 1),
+        "{set}"
+    );
+    let seen = ok(&app, m, "GET", &path, None, 200).await;
+    assert_eq!(
+        (&seen["credit_limit"], &seen["version"]),
+        (&set["credit_limit"], &set["version"]),
+        "{seen}"
+    );
+    // The penalty now runs on an overdue invoice: 1 000.00 × 0.1 % × 10 days.
+    let inv = invoice_row(&app, s.client, "С-770001", day(-40), day(-10), 100_000).await;
+    let calc = ok(&app, m, "GET", &format!("/api/v1/invoices/{inv}/interest"), None, 200).await;
+    assert_eq!(calc["penalty"]["total"], "10.00", "{calc}");
+    // Another department's head cannot reach the client at all.
+    let (status, _) = send(
+        &app,
+        &d.other_head.token,
+        "PUT",
+        &path,
+        Some(terms(&set["version"], "", "", 30)),
+    )
+    .await;
+    assert_eq!(status, 404);
 }
 
 // ---- 3. fulfilment ----

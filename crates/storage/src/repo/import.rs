@@ -20,6 +20,28 @@ pub enum Cell {
     OptDate(Option<NaiveDate>),
 }
 
+/// Binds cells to a query, in order (a macro: each engine's query is its own type).
+macro_rules! bind_cells {
+    ($q:expr, $cells:expr) => {{
+        let mut q = $q;
+        for cell in $cells {
+            q = match cell {
+                Cell::Uuid(v) => q.bind(*v),
+                Cell::OptUuid(v) => q.bind(*v),
+                Cell::Text(v) => q.bind(v.as_str()),
+                Cell::OptText(v) => q.bind(v.as_deref()),
+                Cell::Int(v) => q.bind(*v),
+                Cell::Bool(v) => q.bind(*v),
+                Cell::Ts(v) => q.bind(*v),
+                Cell::OptTs(v) => q.bind(*v),
+                Cell::OptDate(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_cells;
+
 /// Rows per statement: as many as fit under both engines' parameter limits, capped so one
 /// statement stays a reasonable size.
 fn rows_per_statement(columns: usize) -> usize {
@@ -58,19 +80,7 @@ pub async fn insert_rows_tx(tx: &mut Tx, table: &str, columns: &[&str], rows: &[
             let mut q = sqlx::query(sql);
             for row in chunk {
                 debug_assert_eq!(row.len(), columns.len());
-                for cell in row {
-                    q = match cell {
-                        Cell::Uuid(v) => q.bind(*v),
-                        Cell::OptUuid(v) => q.bind(*v),
-                        Cell::Text(v) => q.bind(v.as_str()),
-                        Cell::OptText(v) => q.bind(v.as_deref()),
-                        Cell::Int(v) => q.bind(*v),
-                        Cell::Bool(v) => q.bind(*v),
-                        Cell::Ts(v) => q.bind(*v),
-                        Cell::OptTs(v) => q.bind(*v),
-                        Cell::OptDate(v) => q.bind(*v),
-                    };
-                }
+                q = bind_cells!(q, row);
             }
             q.execute(conn).await?;
         });

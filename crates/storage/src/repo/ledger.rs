@@ -282,6 +282,80 @@ pub async fn set_progress_tx(
     Ok(())
 }
 
+/// One order of a group submission: its new status and credit figures, written only if the
+/// order is still at `version` and `from`.
+#[derive(Debug, Clone)]
+pub struct Submit<'a> {
+    pub id: Uuid,
+    pub version: i64,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub credit_check: &'a str,
+    pub credit_hold: bool,
+}
+
+/// Submits many orders in one statement (the values picked per row by `CASE id`); returns the
+/// ids written — an order another request changed meanwhile is left out.
+pub async fn submit_orders_tx(tx: &mut Tx, orders: &[Submit<'_>], now: DateTime<Utc>) -> Result<Vec<Uuid>, DbError> {
+    use crate::repo::import::{Cell, bind_cells};
+    if orders.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut m = Marks {
+        sqlite: matches!(tx, Tx::Sqlite(_)),
+        binds: Vec::with_capacity(orders.len() * 11 + 2),
+    };
+    let status = m.case(orders, |o| Cell::Text(o.to.to_owned()));
+    let check = m.case(orders, |o| Cell::Text(o.credit_check.to_owned()));
+    let hold = m.case(orders, |o| Cell::Bool(o.credit_hold));
+    let (submitted, updated) = (m.mark(Cell::Ts(now)), m.mark(Cell::Ts(now)));
+    let ids: Vec<String> = orders.iter().map(|o| m.mark(Cell::Uuid(o.id))).collect();
+    let version = m.case(orders, |o| Cell::Int(o.version));
+    let from = m.case(orders, |o| Cell::Text(o.from.to_owned()));
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE orders SET status = {status}, credit_check = {check}, credit_hold = {hold}, \
+         submitted_at = {submitted}, updated_at = {updated}, version = version + 1 \
+         WHERE id IN ({}) AND version = {version} AND status = {from} RETURNING id",
+        ids.join(", ")
+    ));
+    let binds = m.binds;
+    Ok(tx_run!(tx, conn => {
+        let q = sqlx::query_scalar::<_, Uuid>(sql);
+        bind_cells!(q, &binds).fetch_all(conn).await?
+    }))
+}
+
+/// Bind marks of a statement built piece by piece, each value with a mark of its own in text
+/// order: `?` on SQLite (which resolves numbered marks by name, in time quadratic in their
+/// count), `$n` on PostgreSQL.
+struct Marks {
+    sqlite: bool,
+    binds: Vec<crate::repo::import::Cell>,
+}
+
+impl Marks {
+    fn mark(&mut self, cell: crate::repo::import::Cell) -> String {
+        self.binds.push(cell);
+        if self.sqlite {
+            "?".to_owned()
+        } else {
+            format!("${}", self.binds.len())
+        }
+    }
+
+    /// `CASE id WHEN <id> THEN <value> … END` over `orders`.
+    fn case(&mut self, orders: &[Submit<'_>], value: impl Fn(&Submit<'_>) -> crate::repo::import::Cell) -> String {
+        let mut s = String::from("CASE id");
+        for o in orders {
+            let id = self.mark(crate::repo::import::Cell::Uuid(o.id));
+            let v = self.mark(value(o));
+            s.push_str(&format!(" WHEN {id} THEN {v}"));
+        }
+        s.push_str(" END");
+        s
+    }
+}
+
 /// Locks the given clients' rows for the rest of the transaction (so that two credit checks of
 /// one client take turns) and returns their credit limits. `clients` must be sorted, so that two
 /// transactions locking overlapping sets take the rows in the same order.
@@ -414,6 +488,29 @@ const TERMS_SQL: &str = "SELECT credit_limit, payment_terms_days, deferral_kind,
 
 pub async fn terms(db: &Db, counterparty: Uuid) -> Result<Option<Terms>, DbError> {
     Ok(db_run!(db, pool => sqlx::query_as::<_, Terms>(TERMS_SQL).bind(counterparty).fetch_optional(pool).await?))
+}
+
+/// Writes a client's terms if its record is still at `version`; returns the new version.
+pub async fn set_terms_tx(
+    tx: &mut Tx,
+    counterparty: Uuid,
+    version: i64,
+    t: &Terms,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let n = tx_run!(tx, conn => sqlx::query(
+        "UPDATE counterparties SET credit_limit = $1, payment_terms_days = $2, deferral_kind = $3, \
+         penalty_daily_ppm = $4, penalty_cap_bp = $5, claim_term_days = $6, updated_at = $7, version = version + 1 \
+         WHERE id = $8 AND version = $9",
+    )
+    .bind(t.credit_limit).bind(t.payment_terms_days).bind(&t.deferral_kind).bind(t.penalty_daily_ppm)
+    .bind(t.penalty_cap_bp).bind(t.claim_term_days).bind(now).bind(counterparty).bind(version)
+    .execute(conn).await?.rows_affected());
+    if n == 0 {
+        Err(DbError::Conflict)
+    } else {
+        Ok(version + 1)
+    }
 }
 
 // --- shipments ------------------------------------------------------------------------------

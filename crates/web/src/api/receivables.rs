@@ -9,7 +9,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use prospekt_app::bank::ImportReport;
-use prospekt_app::receivables::{AgingReport, Balance, CaseView, InvoiceInterest, PaymentInput, PaymentView};
+use prospekt_app::receivables::{
+    AgingReport, Balance, CaseView, CreditTermsView, InvoiceInterest, PaymentInput, PaymentView,
+};
 use prospekt_domain::FieldError;
 use prospekt_domain::ids::{
     CollectionCaseId, CounterpartyId, InvoiceId, PaymentId, StatementDocId, StatementId, UserId,
@@ -17,6 +19,7 @@ use prospekt_domain::ids::{
 use prospekt_domain::interest::RatePeriod;
 use prospekt_domain::money::Money;
 use prospekt_domain::order::CollectionStage;
+use prospekt_domain::receivables::{CreditTermsInput, bp_as_percent, ppm_as_percent};
 use prospekt_storage::repo::bank::{DocRow, StatementRow};
 use prospekt_storage::repo::collections::{CaseRow, WriteOffRow};
 use prospekt_storage::repo::ledger::{AllocationRow, PaymentRow};
@@ -44,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_payment))
         .routes(routes!(allocate_payment))
         .routes(routes!(client_balance))
+        .routes(routes!(get_credit_terms, put_credit_terms))
         .routes(routes!(client_payments))
         .routes(routes!(aging))
         .routes(routes!(reconciliation))
@@ -412,6 +416,105 @@ async fn client_balance(
         .await
         .map_err(|e| ApiError::from_app(lang, e))?;
     Ok(Json(b))
+}
+
+/// A client's credit terms. Percents as text: `"0.1"` is 0.1 % of the unpaid amount a day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreditTermsDto {
+    pub counterparty_id: uuid::Uuid,
+    /// The client record's version: an edit names it.
+    pub version: i64,
+    /// 0.00: no limit set (then only overdue debt holds an order).
+    pub credit_limit: String,
+    pub payment_terms_days: u16,
+    /// calendar | banking
+    pub deferral_kind: String,
+    pub penalty_percent_per_day: Option<String>,
+    pub penalty_cap_percent: Option<String>,
+    pub claim_term_days: u16,
+    /// Whether the caller may change them (credit controller, head, commercial director).
+    pub editable: bool,
+}
+
+impl From<CreditTermsView> for CreditTermsDto {
+    fn from(v: CreditTermsView) -> Self {
+        let t = v.terms;
+        Self {
+            counterparty_id: v.counterparty_id,
+            version: v.version,
+            credit_limit: t.credit_limit.to_string(),
+            payment_terms_days: t.payment_terms_days,
+            deferral_kind: t.deferral.as_str().to_owned(),
+            penalty_percent_per_day: t.penalty.map(|p| ppm_as_percent(p.daily_ppm)),
+            penalty_cap_percent: t.penalty.and_then(|p| p.cap_bp).map(bp_as_percent),
+            claim_term_days: t.claim_term_days,
+            editable: v.editable,
+        }
+    }
+}
+
+/// New credit terms, all of them (a PUT replaces the set).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreditTermsBody {
+    pub version: i64,
+    pub credit_limit: String,
+    pub payment_terms_days: i64,
+    pub deferral_kind: String,
+    /// Absent or empty: no contract penalty.
+    #[serde(default)]
+    pub penalty_percent_per_day: Option<String>,
+    /// Absent or empty: no cap.
+    #[serde(default)]
+    pub penalty_cap_percent: Option<String>,
+    pub claim_term_days: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/counterparties/{id}/credit-terms", tag = "receivables", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = CreditTermsDto), (status = 404, body = crate::error::ErrorBody)))]
+async fn get_credit_terms(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CreditTermsDto>, ApiError> {
+    let lang = caller.lang;
+    let id: CounterpartyId = parse_id("id", &id).map_err(|e| ApiError::field(lang, &e))?;
+    let v = state
+        .app
+        .credit_terms(&caller.actor, id)
+        .await
+        .map_err(|e| ApiError::from_app(lang, e))?;
+    Ok(Json(v.into()))
+}
+
+/// Sets a client's credit limit, deferral, contract penalty and claim term (credit controller,
+/// head of department, commercial director).
+#[utoipa::path(put, path = "/api/v1/counterparties/{id}/credit-terms", tag = "receivables", params(("id" = uuid::Uuid, Path)),
+    request_body = CreditTermsBody,
+    responses((status = 200, body = CreditTermsDto), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+async fn put_credit_terms(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<CreditTermsBody>,
+) -> Result<Json<CreditTermsDto>, ApiError> {
+    let lang = caller.lang;
+    let id: CounterpartyId = parse_id("id", &id).map_err(|e| ApiError::field(lang, &e))?;
+    let input = CreditTermsInput {
+        credit_limit: &b.credit_limit,
+        payment_terms_days: b.payment_terms_days,
+        deferral_kind: &b.deferral_kind,
+        penalty_percent_per_day: b.penalty_percent_per_day.as_deref().unwrap_or(""),
+        penalty_cap_percent: b.penalty_cap_percent.as_deref().unwrap_or(""),
+        claim_term_days: b.claim_term_days,
+    };
+    let v = state
+        .app
+        .set_credit_terms(&caller.actor, id, b.version, &input)
+        .await
+        .map_err(|e| ApiError::from_app(lang, e))?;
+    Ok(Json(v.into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -49,6 +49,20 @@ pub(super) async fn card_with_activity_error(
     card::render(state, u, id, st).await
 }
 
+/// The card of `id` again, with the refusal of an action taken from one of its panels.
+pub(super) async fn card_with_action_error(
+    state: &AppState,
+    u: &PageUser,
+    id: CounterpartyId,
+    error: String,
+) -> Response {
+    let st = card::CardState {
+        action_error: Some(error),
+        ..Default::default()
+    };
+    card::render(state, u, id, st).await
+}
+
 /// Rows per page of the client list.
 const PAGE_ROWS: i64 = 50;
 

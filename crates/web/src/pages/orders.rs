@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/acts/{id}/decision", post(decide_act))
         .route("/returns", get(returns_page))
         .route("/clients/{id}/payments", post(record_payment))
+        .route("/clients/{id}/credit-terms", post(set_credit_terms))
         .route("/invoices/{id}/write-off", post(request_write_off))
         .route("/invoices/{id}/interest", get(interest_page))
         .route("/receivables", get(receivables_page))
@@ -1303,9 +1304,73 @@ pub struct ClientMoney {
     pub can_order: bool,
     pub can_collect: bool,
     pub can_pay: bool,
+    pub terms: Option<TermsView>,
     pub today: String,
     pub period_from: String,
     pub period_to: String,
+}
+
+/// A client's credit terms on the card, as text and as the edit form's values.
+pub struct TermsView {
+    pub version: i64,
+    pub editable: bool,
+    /// The limit as typed into the form (`1500000.00`; empty when none is set).
+    pub limit_input: String,
+    pub days: u16,
+    pub banking: bool,
+    pub summary: String,
+    pub penalty: String,
+    pub cap: String,
+    pub claim_days: u16,
+}
+
+fn terms_view(lang: Lang, v: prospekt_app::receivables::CreditTermsView) -> TermsView {
+    use prospekt_domain::receivables::{bp_as_percent, ppm_as_percent};
+    let t = v.terms;
+    let banking = t.deferral == prospekt_domain::calendar::DeferralKind::Banking;
+    let deferral = match (lang, banking) {
+        (Lang::Ru, false) => format!("отсрочка {} календ. дн.", t.payment_terms_days),
+        (Lang::Ru, true) => format!("отсрочка {} банк. дн.", t.payment_terms_days),
+        (Lang::En, false) => format!("{} calendar days to pay", t.payment_terms_days),
+        (Lang::En, true) => format!("{} banking days to pay", t.payment_terms_days),
+    };
+    let penalty = match t.penalty {
+        None => lang.tr("неустойки нет", "no contract penalty").to_owned(),
+        Some(p) => {
+            let rate = ppm_as_percent(p.daily_ppm).replace('.', ",");
+            match (lang, p.cap_bp) {
+                (Lang::Ru, None) => format!("неустойка {rate} % в день"),
+                (Lang::Ru, Some(c)) => format!(
+                    "неустойка {rate} % в день, не более {} %",
+                    bp_as_percent(c).replace('.', ",")
+                ),
+                (Lang::En, None) => format!("penalty {rate} % a day"),
+                (Lang::En, Some(c)) => format!(
+                    "penalty {rate} % a day, at most {} %",
+                    bp_as_percent(c).replace('.', ",")
+                ),
+            }
+        }
+    };
+    let claim = match lang {
+        Lang::Ru => format!("срок ответа на претензию {} дн.", t.claim_term_days),
+        Lang::En => format!("{} days to answer a claim", t.claim_term_days),
+    };
+    TermsView {
+        version: v.version,
+        editable: v.editable,
+        limit_input: if t.credit_limit.kopecks() == 0 {
+            String::new()
+        } else {
+            t.credit_limit.to_string()
+        },
+        days: t.payment_terms_days,
+        banking,
+        summary: format!("{deferral} · {penalty} · {claim}"),
+        penalty: t.penalty.map(|p| ppm_as_percent(p.daily_ppm)).unwrap_or_default(),
+        cap: t.penalty.and_then(|p| p.cap_bp).map(bp_as_percent).unwrap_or_default(),
+        claim_days: t.claim_term_days,
+    }
 }
 
 /// The settlements of a client as its card shows them; `None` when they cannot be read.
@@ -1323,6 +1388,7 @@ pub async fn client_money(state: &AppState, u: &PageUser, id: CounterpartyId) ->
     };
     let orders = app.orders(&u.actor, &filter, 5, 0).await.unwrap_or_default();
     let cases = app.client_cases(&u.actor, id).await.unwrap_or_default();
+    let terms = app.credit_terms(&u.actor, id).await.ok().map(|v| terms_view(lang, v));
     let limit = b.credit_limit.kopecks();
     Some(ClientMoney {
         receivable: b.receivable.format_ru(),
@@ -1383,6 +1449,7 @@ pub async fn client_money(state: &AppState, u: &PageUser, id: CounterpartyId) ->
         can_order: prospekt_app::orders::may_take_orders(u.actor.role),
         can_collect: prospekt_app::receivables::may_collect(u.actor.role),
         can_pay: prospekt_app::receivables::may_handle_payments(u.actor.role),
+        terms,
         today: today.format("%Y-%m-%d").to_string(),
         period_from: (today - chrono::Duration::days(90)).format("%Y-%m-%d").to_string(),
         period_to: today.format("%Y-%m-%d").to_string(),
@@ -1545,8 +1612,41 @@ async fn record_payment(
     .await;
     match result {
         Ok(()) => Redirect::to(&format!("/clients/{id}#settlements")).into_response(),
+        Err(e) => match (message(lang, e), parse_id::<CounterpartyId>("id", &id)) {
+            (Ok(msg), Ok(client)) => crate::pages::clients::card_with_action_error(&state, &u, client, msg).await,
+            (Ok(msg), Err(_)) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, msg).into_response(),
+            (Err(r), _) => r,
+        },
+    }
+}
+
+async fn set_credit_terms(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = u.lang;
+    let Ok(client) = parse_id::<CounterpartyId>("id", &id) else {
+        return crate::pages::clients::not_found(&u);
+    };
+    let number = |name: &str| field(&form, name).unwrap_or("").trim().parse::<i64>().unwrap_or(-1);
+    let input = prospekt_domain::receivables::CreditTermsInput {
+        credit_limit: field(&form, "credit_limit").unwrap_or(""),
+        payment_terms_days: number("payment_terms_days"),
+        deferral_kind: field(&form, "deferral_kind").unwrap_or(""),
+        penalty_percent_per_day: field(&form, "penalty_percent_per_day").unwrap_or(""),
+        penalty_cap_percent: field(&form, "penalty_cap_percent").unwrap_or(""),
+        claim_term_days: number("claim_term_days"),
+    };
+    let result = state
+        .app
+        .set_credit_terms(&u.actor, client, number("version"), &input)
+        .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/clients/{id}#settlements")).into_response(),
         Err(e) => match message(lang, e) {
-            Ok(msg) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, msg).into_response(),
+            Ok(msg) => crate::pages::clients::card_with_action_error(&state, &u, client, msg).await,
             Err(r) => r,
         },
     }
