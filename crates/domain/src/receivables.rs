@@ -258,6 +258,7 @@ impl CreditTerms {
             .ok_or_else(|| FieldError::new("payment_terms_days", "out_of_range").with("max", "365"))?;
         let deferral = DeferralKind::parse(input.deferral_kind.trim())?;
         let percent = |field: &'static str, raw: &str, scale: u32, max: u64| -> Result<Option<u32>, FieldError> {
+            let top = || (max / 10u64.pow(scale)).to_string();
             let raw = raw.trim();
             let raw = raw.strip_suffix('%').unwrap_or(raw).trim();
             if raw.is_empty() {
@@ -267,7 +268,7 @@ impl CreditTerms {
                 Ok((false, v)) => Ok(Some(v as u32)),
                 Ok((true, 0)) => Ok(Some(0)),
                 Ok((true, _)) => Err(FieldError::new(field, "negative")),
-                Err("too_large") => Err(FieldError::new(field, "out_of_range")),
+                Err("too_large") => Err(FieldError::new(field, "out_of_range").with("max", top())),
                 Err(reason) => Err(FieldError::new(field, "invalid_percent").with("reason", reason)),
             }
         };

@@ -1185,6 +1185,23 @@ async fn the_credit_controller_finds_an_overdue_client_in_the_aging_and_takes_it
         let money = wd.query(By::Css("[data-testid=client-money]")).first().await?;
         let text = money.text().await?;
         assert!(text.contains("С-000777") && text.contains("45 дн."), "{text}");
+        // The contract's penalty and a shorter claim term, set on the card.
+        wd.find(By::Css("[data-testid=terms-open]")).await?.click().await?;
+        let form = wd.find(By::Css("[data-testid=terms-form]")).await?;
+        let rate = form.find(By::Name("penalty_percent_per_day")).await?;
+        set_input(&wd, &rate, "0,1").await?;
+        let claim = form.find(By::Name("claim_term_days")).await?;
+        set_input(&wd, &claim, "15").await?;
+        form.find(By::Css("[data-testid=terms-save]")).await?.click().await?;
+        let terms = wd
+            .query(By::XPath(
+                "//*[@data-testid='credit-terms'][contains(., 'неустойка 0,1 % в день')]",
+            ))
+            .first()
+            .await?
+            .text()
+            .await?;
+        assert!(terms.contains("претензию 15 дн."), "{terms}");
         wd.find(By::Css("[data-testid=open-case]")).await?.click().await?;
 
         // Reminder → letter → claim, on the collections page.

@@ -1337,18 +1337,14 @@ fn terms_view(lang: Lang, v: prospekt_app::receivables::CreditTermsView) -> Term
     let penalty = match t.penalty {
         None => lang.tr("неустойки нет", "no contract penalty").to_owned(),
         Some(p) => {
-            let rate = ppm_as_percent(p.daily_ppm).replace('.', ",");
-            match (lang, p.cap_bp) {
+            // Russian writes a decimal comma.
+            let local = |s: String| if lang == Lang::Ru { s.replace('.', ",") } else { s };
+            let rate = local(ppm_as_percent(p.daily_ppm));
+            match (lang, p.cap_bp.map(|c| local(bp_as_percent(c)))) {
                 (Lang::Ru, None) => format!("неустойка {rate} % в день"),
-                (Lang::Ru, Some(c)) => format!(
-                    "неустойка {rate} % в день, не более {} %",
-                    bp_as_percent(c).replace('.', ",")
-                ),
+                (Lang::Ru, Some(cap)) => format!("неустойка {rate} % в день, не более {cap} %"),
                 (Lang::En, None) => format!("penalty {rate} % a day"),
-                (Lang::En, Some(c)) => format!(
-                    "penalty {rate} % a day, at most {} %",
-                    bp_as_percent(c).replace('.', ",")
-                ),
+                (Lang::En, Some(cap)) => format!("penalty {rate} % a day, at most {cap} %"),
             }
         }
     };
