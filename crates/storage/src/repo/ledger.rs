@@ -357,14 +357,20 @@ impl Marks {
 }
 
 /// Locks the given clients' rows for the rest of the transaction (so that two credit checks of
-/// one client take turns) and returns their credit limits. `clients` must be sorted, so that two
-/// transactions locking overlapping sets take the rows in the same order.
+/// one client take turns) and returns their credit limits. PostgreSQL takes row locks in id
+/// order (`FOR UPDATE`, no new row versions); a SQLite write transaction holds the database's
+/// write lock from its start (`BEGIN IMMEDIATE`), so a plain read is enough there.
 pub async fn lock_counterparties_tx(tx: &mut Tx, clients: &[Uuid]) -> Result<Vec<(Uuid, i64)>, DbError> {
     let mut out = Vec::with_capacity(clients.len());
+    let lock = if matches!(tx, Tx::Sqlite(_)) {
+        ""
+    } else {
+        " ORDER BY id FOR UPDATE"
+    };
     for chunk in clients.chunks(500) {
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = sqlx::AssertSqlSafe(format!(
-            "UPDATE counterparties SET credit_limit = credit_limit WHERE id IN ({}) RETURNING id, credit_limit",
+            "SELECT id, credit_limit FROM counterparties WHERE id IN ({}){lock}",
             marks.join(", ")
         ));
         let found: Vec<(Uuid, i64)> = tx_run!(tx, conn => {
