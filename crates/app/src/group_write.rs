@@ -125,19 +125,14 @@ pub(crate) struct Submission {
     pub by: By,
 }
 
-/// What the credit check decided for a submitted order.
-#[derive(Debug)]
-pub(crate) struct Submitted {
-    pub figures: CreditFigures,
-}
-
 impl GroupJob for Submission {
-    type Answer = Submitted;
+    /// The figures of the credit check, which decided between approved and held.
+    type Answer = CreditFigures;
 
     /// Locks every client of the group (in id order) and reads their positions once; the
     /// orders are then checked in arrival order, each one seeing the orders of its client
     /// submitted before it in the group, exactly as if they had come one transaction apiece.
-    async fn write_group(db: &Db, group: &[&Self]) -> Result<Vec<Result<Submitted, DbError>>, DbError> {
+    async fn write_group(db: &Db, group: &[&Self]) -> Result<Vec<Result<CreditFigures, DbError>>, DbError> {
         let today = company_today();
         let at = now();
         let mut clients: Vec<Uuid> = group.iter().map(|s| s.counterparty).collect();
@@ -257,7 +252,7 @@ impl GroupJob for Submission {
                 Cell::Text(changes.to_string()),
                 Cell::OptText(None),
             ]);
-            answers.push(Ok(Submitted { figures: d.figures }));
+            answers.push(Ok(d.figures));
         }
         insert_rows_tx(&mut tx, "approvals", &APPROVAL_COLUMNS, &approvals).await?;
         insert_rows_tx(&mut tx, "audit_log", &AUDIT_COLUMNS, &audits).await?;

@@ -454,7 +454,7 @@ impl App {
             )
             .await;
         let figures = match submitted {
-            Ok(s) => s.figures,
+            Ok(figures) => figures,
             Err(DbError::Conflict) => return Err(self.conflict_of(order.id, version + 1).await),
             Err(e) => return Err(e.into()),
         };
@@ -504,7 +504,6 @@ impl App {
                 to: to.as_str(),
                 credit_check: None,
                 credit_hold: false,
-                submitted: false,
                 cancel_reason: None,
             },
             at,
@@ -557,7 +556,6 @@ impl App {
                 to: to.as_str(),
                 credit_check: None,
                 credit_hold: false,
-                submitted: false,
                 cancel_reason: reason,
             },
             at,
@@ -730,7 +728,6 @@ impl App {
                     to: OrderStatus::InFulfilment.as_str(),
                     credit_check: None,
                     credit_hold: false,
-                    submitted: false,
                     cancel_reason: None,
                 },
                 at,

@@ -296,19 +296,9 @@ pub async fn remember_account_tx(
 
 // --- batched writes of one import -----------------------------------------------------------
 
-/// Bind marks for `n` values numbered from `first`: `$first, …` on PostgreSQL, anonymous `?` on
-/// SQLite, which looks a numbered parameter up by name in a list — time quadratic in the number
-/// of parameters, seconds for a statement import. A statement built with these binds its values
-/// in the order they appear in the text, and uses no numbered marks on SQLite.
+/// Bind marks for this transaction's engine (see [`super::bind_marks`]).
 fn marks(tx: &Tx, first: usize, n: usize) -> String {
-    if matches!(tx, Tx::Sqlite(_)) {
-        vec!["?"; n].join(", ")
-    } else {
-        (first..first + n)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
+    super::bind_marks(matches!(tx, Tx::Sqlite(_)), first, n)
 }
 
 /// `($1, $2, …), (…)` (or `(?, ?, …)` on SQLite, see [`marks`]) for `rows` rows of `cols` columns.

@@ -88,12 +88,9 @@ pub async fn insert_rows_tx(tx: &mut Tx, table: &str, columns: &[&str], rows: &[
     Ok(())
 }
 
-/// `n` bind placeholders for an `IN (…)` list: `?` on SQLite (see [`insert_rows_tx`]), `$i` on PostgreSQL.
+/// `n` bind placeholders for an `IN (…)` list (see [`super::bind_marks`]).
 fn placeholders(db: &Db, n: usize) -> String {
-    match db {
-        Db::Sqlite(_) => vec!["?"; n].join(", "),
-        Db::Postgres(_) => (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
-    }
+    super::bind_marks(matches!(db, Db::Sqlite(_)), 1, n)
 }
 
 /// An existing counterparty as an import sees it: its keys, reach and importable fields.

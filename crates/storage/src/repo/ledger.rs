@@ -234,7 +234,6 @@ pub struct StatusChange<'a> {
     pub to: &'a str,
     pub credit_check: Option<&'a str>,
     pub credit_hold: bool,
-    pub submitted: bool,
     pub cancel_reason: Option<&'a str>,
 }
 
@@ -248,10 +247,10 @@ pub async fn set_order_status_tx(
 ) -> Result<i64, DbError> {
     let n = tx_run!(tx, conn => sqlx::query(
         "UPDATE orders SET status = $1, credit_check = COALESCE($2, credit_check), credit_hold = $3, \
-         submitted_at = CASE WHEN $4 THEN $5 ELSE submitted_at END, cancel_reason = COALESCE($6, cancel_reason), \
-         updated_at = $5, version = version + 1 WHERE id = $7 AND version = $8 AND status = $9",
+         cancel_reason = COALESCE($4, cancel_reason), updated_at = $5, version = version + 1 \
+         WHERE id = $6 AND version = $7 AND status = $8",
     )
-    .bind(c.to).bind(c.credit_check).bind(c.credit_hold).bind(c.submitted).bind(now).bind(c.cancel_reason)
+    .bind(c.to).bind(c.credit_check).bind(c.credit_hold).bind(c.cancel_reason).bind(now)
     .bind(id).bind(version).bind(c.from)
     .execute(conn).await?.rows_affected());
     if n == 0 {
@@ -336,11 +335,7 @@ struct Marks {
 impl Marks {
     fn mark(&mut self, cell: crate::repo::import::Cell) -> String {
         self.binds.push(cell);
-        if self.sqlite {
-            "?".to_owned()
-        } else {
-            format!("${}", self.binds.len())
-        }
+        super::bind_marks(self.sqlite, self.binds.len(), 1)
     }
 
     /// `CASE id WHEN <id> THEN <value> … END` over `orders`.

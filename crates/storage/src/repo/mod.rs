@@ -21,6 +21,21 @@ pub mod throttle;
 pub mod tokens;
 pub mod users;
 
+/// Bind marks for `n` values numbered from `first`: `$first, …` on PostgreSQL, anonymous `?` on
+/// SQLite, which looks a numbered parameter up by name in a list — time quadratic in the number
+/// of parameters, seconds for a statement of thousands. A statement built with these binds its
+/// values in the order they appear in the text, and uses no numbered marks on SQLite.
+pub(crate) fn bind_marks(sqlite: bool, first: usize, n: usize) -> String {
+    if sqlite {
+        vec!["?"; n].join(", ")
+    } else {
+        (first..first + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// Which records a read may return. The application layer derives it from the actor's role
 /// and absences; storage only turns it into a `WHERE` clause and never decides it.
 #[derive(Debug, Clone, PartialEq, Eq)]
