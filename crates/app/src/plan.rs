@@ -29,7 +29,7 @@ use prospekt_domain::ical::{CalendarEvent, EventStatus, write_calendar};
 use prospekt_domain::ids::{ActivityId, ContactId, CounterpartyId, DealId, DepartmentId, UserId};
 use prospekt_domain::money::Money;
 use prospekt_storage::DbError;
-use prospekt_storage::repo::activities::{self, ActivityEdit, NewActivity, Outcome};
+use prospekt_storage::repo::activities::{self, ActivityEdit, ContactBrief, NewActivity, Outcome};
 use prospekt_storage::repo::import::Cell;
 use prospekt_storage::repo::plan::{self, ClientRow};
 use prospekt_storage::repo::users::{self, UserRow};
@@ -225,8 +225,18 @@ impl App {
         access: &Access,
         owner: Option<UserId>,
     ) -> Result<UserId, AppError> {
+        Ok(self.named_performer(actor, access, owner).await?.0)
+    }
+
+    /// [`App::performer`] with the performer's display name.
+    async fn named_performer(
+        &self,
+        actor: &Actor,
+        access: &Access,
+        owner: Option<UserId>,
+    ) -> Result<(UserId, String), AppError> {
         let Some(id) = owner.filter(|o| *o != actor.user_id) else {
-            return Ok(actor.user_id);
+            return Ok((actor.user_id, actor.display_name.clone()));
         };
         let user = users::by_id(self.db(), id.as_uuid())
             .await?
@@ -238,29 +248,34 @@ impl App {
             _ => access.standing_in_for.iter().any(|a| a.user_id == id),
         };
         if may {
-            Ok(id)
+            Ok((id, user.display_name))
         } else {
             Err(self.deny(actor, "user", Some(id.as_uuid()), AppError::Forbidden).await)
         }
     }
 
+    /// Checks that the contact and the deal belong to the client; answers the contact's name
+    /// and phone, which the activity shows.
     async fn check_links(
         &self,
         counterparty: CounterpartyId,
         contact: Option<ContactId>,
         deal: Option<DealId>,
-    ) -> Result<(), AppError> {
-        if let Some(c) = contact
-            && !activities::contact_belongs(self.db(), c.as_uuid(), counterparty.as_uuid()).await?
-        {
-            return Err(FieldError::new("contact_id", "not_a_contact_of_client").into());
-        }
+    ) -> Result<Option<ContactBrief>, AppError> {
+        let contact = match contact {
+            Some(c) => Some(
+                activities::contact_of(self.db(), c.as_uuid(), counterparty.as_uuid())
+                    .await?
+                    .ok_or_else(|| FieldError::new("contact_id", "not_a_contact_of_client"))?,
+            ),
+            None => None,
+        };
         if let Some(d) = deal
             && !activities::deal_belongs(self.db(), d.as_uuid(), counterparty.as_uuid()).await?
         {
             return Err(FieldError::new("deal_id", "not_a_deal_of_client").into());
         }
-        Ok(())
+        Ok(contact)
     }
 
     /// Plans an activity, or records one that already happened (`status = done`).
@@ -295,8 +310,8 @@ impl App {
             }
             ActivityStatus::NotDone => return Err(FieldError::new("status", "invalid_activity_status").into()),
         };
-        self.check_links(input.counterparty, input.contact, input.deal).await?;
-        let owner = self.performer(actor, &access, input.owner).await?;
+        let contact = self.check_links(input.counterparty, input.contact, input.deal).await?;
+        let (owner, owner_name) = self.named_performer(actor, &access, input.owner).await?;
         let id = ActivityId::new();
         let by = By {
             actor: Some(actor.user_id),
@@ -317,12 +332,12 @@ impl App {
                 Cell::OptUuid(input.deal.map(|d| d.as_uuid())),
                 Cell::OptUuid(Some(owner.as_uuid())),
                 Cell::Text(input.kind.as_str().to_owned()),
-                Cell::Text(subject),
+                Cell::Text(subject.clone()),
                 Cell::Ts(schedule.starts_at()),
                 Cell::Int(i64::from(schedule.minutes())),
                 Cell::Text(input.status.as_str().to_owned()),
                 Cell::OptTs(done_at),
-                Cell::OptText(result),
+                Cell::OptText(result.clone()),
                 Cell::OptUuid(None),
                 Cell::OptUuid(None),
                 Cell::Int(1),
@@ -345,9 +360,35 @@ impl App {
                 .map(|d| (client.id, d, input.kind.is_visit())),
         };
         self.group_writer.write(self.db(), write).await?;
-        activities::by_id(self.db(), id.as_uuid())
-            .await?
-            .ok_or(AppError::NotFound)
+        // The row as written, without reading it back: everything in it is known here (a
+        // test compares it with the stored row).
+        Ok(ActivityRow {
+            id: id.as_uuid(),
+            counterparty_id: client.id,
+            address: client.actual_address.or(client.legal_address),
+            counterparty_name: client.name,
+            counterparty_owner_id: client.owner_id,
+            counterparty_department_id: client.department_id,
+            contact_id: input.contact.map(|c| c.as_uuid()),
+            contact_phone: contact.as_ref().and_then(|c| c.phone.clone()),
+            contact_name: contact.map(|c| c.full_name),
+            deal_id: input.deal.map(|d| d.as_uuid()),
+            owner_id: Some(owner.as_uuid()),
+            owner_name: Some(owner_name),
+            kind: input.kind.as_str().to_owned(),
+            subject,
+            planned_at: schedule.starts_at(),
+            duration_min: schedule.minutes(),
+            status: input.status.as_str().to_owned(),
+            done_at,
+            result,
+            next_step: None,
+            follows_id: None,
+            series_id: None,
+            version: 1,
+            created_at: at,
+            updated_at: Some(at),
+        })
     }
 
     /// Changes a planned activity (moving it on the week view is a change of `planned_at`).

@@ -2,7 +2,7 @@
 //! rules a plan must keep (no plans in the past, an end after the start, a sane duration) and
 //! the company calendar the weekly plan is drawn on (weeks start on Monday, Moscow time).
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, SubsecRound, TimeZone, Utc};
 
 use serde::{Deserialize, Serialize};
 
@@ -124,7 +124,8 @@ impl Schedule {
             return Err(FieldError::new("duration_min", "duration_out_of_range").with("max", MAX_MINUTES.to_string()));
         }
         Ok(Schedule {
-            starts_at,
+            // Microseconds, as both databases keep them.
+            starts_at: starts_at.trunc_subsecs(6),
             minutes: minutes as i32,
         })
     }

@@ -22,6 +22,7 @@ crate::on_both_databases!(
     a_users_week_is_open_to_their_head_and_hidden_from_other_managers,
     an_overdue_client_ranks_above_a_recent_one_with_reasons_in_both_languages,
     a_planned_contact_moves_a_client_down_the_priorities,
+    overdue_debt_counts_what_is_neither_paid_credited_nor_written_off,
     contact_rules_start_as_the_company_defaults_and_only_the_head_sets_them,
     invalid_contact_rules_are_refused_naming_the_rule,
     new_contact_rules_change_the_priorities,
@@ -251,6 +252,15 @@ async fn a_planned_activity_comes_back_with_its_end_and_a_done_one_moves_the_las
     assert_eq!(last_contact(&app, cp).await, (None, None));
     let yesterday = days(-1);
     let done = record(&app, &m.token, cp, "call", yesterday, 11).await;
+    let (status, read) = send(
+        &app,
+        &m.token,
+        "GET",
+        &format!("/api/v1/activities/{}", id_of(&done)),
+        None,
+    )
+    .await;
+    assert_eq!((status, &read), (200, &done));
     assert_eq!(done["status"], "done");
     assert_eq!(done["result"], "Поговорили");
     assert_eq!(
@@ -444,6 +454,13 @@ async fn a_head_plans_for_a_manager_of_the_department_but_a_manager_not_for_a_co
     };
     let planned = plan(&app, &d.head.token, body(m.id)).await;
     assert_eq!(planned["owner"]["id"], m.id.to_string());
+    let path = format!("/api/v1/activities/{}", id_of(&planned));
+    let (status, read) = send(&app, &m.token, "GET", &path, None).await;
+    assert_eq!(
+        (status, &read),
+        (200, &planned),
+        "the answer is the stored activity, with the performer's name"
+    );
     let (_, week) = send(
         &app,
         &m.token,
@@ -1135,6 +1152,42 @@ async fn an_overdue_client_ranks_above_a_recent_one_with_reasons_in_both_languag
     )
     .await;
     assert_eq!((status, ranked(&by_head)), (200, ranked(&en)));
+}
+
+/// An invoice of `total` kopecks written directly, due on `due`, with what already closed it.
+async fn invoice(app: &TestApp, client: Uuid, number: &str, due: NaiveDate, total: i64, closed: [i64; 3]) {
+    let [paid, credited, written_off] = closed;
+    db_run!(&app.db, pool => {
+        sqlx::query(
+            "INSERT INTO invoices (id, number, counterparty_id, issued_on, due_on, total, paid, vat_amount, credited, \
+             written_off, version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, 1, $10)",
+        )
+        .bind(Uuid::now_v7()).bind(number).bind(client).bind(due - Duration::days(30)).bind(due).bind(total)
+        .bind(paid).bind(credited).bind(written_off).bind(Utc::now())
+        .execute(pool).await.unwrap();
+    });
+}
+
+async fn overdue_debt_counts_what_is_neither_paid_credited_nor_written_off(app: TestApp) {
+    let d = desk(&app).await;
+    let m = &d.manager;
+    let p = portfolio(&app, m).await;
+    // Overdue: 1 000,00 of which 200,00 paid, 100,00 credited by a return, 50,00 written off,
+    // due 12 days ago; one closed by a write-off (older, but owed no more); one not yet due.
+    invoice(&app, p.recent, "С-1", days(-12), 100_000, [20_000, 10_000, 5_000]).await;
+    invoice(&app, p.recent, "С-2", days(-40), 30_000, [10_000, 0, 20_000]).await;
+    invoice(&app, p.recent, "С-3", days(5), 70_000, [0, 0, 0]).await;
+    invoice(&app, p.less_overdue, "С-4", days(-60), 50_000, [0, 50_000, 0]).await;
+    let (status, list) = send(&app, &m.token, "GET", "/api/v1/plan/priorities", None).await;
+    assert_eq!(status, 200, "{list}");
+    let debt = reason(&row(&list, p.recent), "overdue_debt").unwrap_or_else(|| panic!("owes 650,00: {list}"));
+    assert_eq!(debt["params"]["amount"], "650.00", "{debt}");
+    assert_eq!(debt["params"]["days"], "12", "the oldest invoice still open: {debt}");
+    assert!(
+        reason(&row(&list, p.less_overdue), "overdue_debt").is_none(),
+        "a return credited the whole invoice: {list}"
+    );
+    assert!(reason(&row(&list, p.overdue), "overdue_debt").is_none());
 }
 
 async fn a_planned_contact_moves_a_client_down_the_priorities(app: TestApp) {

@@ -260,11 +260,18 @@ pub async fn status_counts(
         .bind(owner).bind(from).bind(to).bind(now).fetch_all(pool).await?))
 }
 
-/// Whether `contact` is a contact person of `counterparty`.
-pub async fn contact_belongs(db: &Db, contact: Uuid, counterparty: Uuid) -> Result<bool, DbError> {
-    let sql = "SELECT COUNT(*) FROM contacts WHERE id = $1 AND counterparty_id = $2";
-    let n: i64 = db_run!(db, pool => sqlx::query_scalar(sql).bind(contact).bind(counterparty).fetch_one(pool).await?);
-    Ok(n > 0)
+/// `contact`'s name and phone, if it is a contact person of `counterparty`.
+pub async fn contact_of(db: &Db, contact: Uuid, counterparty: Uuid) -> Result<Option<ContactBrief>, DbError> {
+    let sql = "SELECT full_name, phone FROM contacts WHERE id = $1 AND counterparty_id = $2";
+    Ok(db_run!(db, pool => sqlx::query_as::<_, ContactBrief>(sql)
+        .bind(contact).bind(counterparty).fetch_optional(pool).await?))
+}
+
+/// What an activity shows of its contact.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContactBrief {
+    pub full_name: String,
+    pub phone: Option<String>,
 }
 
 /// Whether `deal` is a deal with `counterparty`.

@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use super::ledger::OPEN;
 use crate::{Db, DbError, Tx, db_run, tx_run};
 
 /// A client of the manager, with when it last heard from us.
@@ -57,7 +58,8 @@ pub async fn order_stats(
         .bind(owner).bind(since).bind(year_ago).fetch_all(pool).await?))
 }
 
-/// Overdue unpaid invoices of one client: the sum owed and the oldest due date.
+/// Overdue open invoices of one client (what is neither paid, credited by a return nor
+/// written off): the sum owed and the oldest due date.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OverdueDebt {
     pub counterparty_id: Uuid,
@@ -66,10 +68,13 @@ pub struct OverdueDebt {
 }
 
 pub async fn overdue_debts(db: &Db, owner: Uuid, today: NaiveDate) -> Result<Vec<OverdueDebt>, DbError> {
-    let sql = "SELECT i.counterparty_id, CAST(SUM(i.total - i.paid) AS BIGINT) AS amount, MIN(i.due_on) AS oldest_due \
-               FROM counterparties c JOIN invoices i ON i.counterparty_id = c.id \
-               WHERE c.owner_id = $1 AND i.due_on < $2 AND i.paid < i.total \
-               GROUP BY i.counterparty_id";
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT i.counterparty_id, CAST(SUM(i.total - i.paid - i.credited - i.written_off) AS BIGINT) AS amount, \
+         MIN(i.due_on) AS oldest_due \
+         FROM counterparties c JOIN invoices i ON i.counterparty_id = c.id \
+         WHERE c.owner_id = $1 AND i.due_on < $2 AND {OPEN} \
+         GROUP BY i.counterparty_id"
+    ));
     Ok(db_run!(db, pool => sqlx::query_as::<_, OverdueDebt>(sql).bind(owner).bind(today).fetch_all(pool).await?))
 }
 
