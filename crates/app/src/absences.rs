@@ -89,6 +89,8 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        // Who the user is and for whom they stand in: tokens checked before are re-read.
+        self.token_cache.forget_all();
         absences::by_id(self.db(), id).await?.ok_or(AppError::NotFound)
     }
 
@@ -124,6 +126,8 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        // Who the user is and for whom they stand in: tokens checked before are re-read.
+        self.token_cache.forget_all();
         Ok(())
     }
 }

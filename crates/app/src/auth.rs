@@ -75,6 +75,84 @@ pub(crate) fn check_password_policy(password: &str) -> Result<(), AppError> {
 
 pub use prospekt_storage::repo::tokens::TokenRow;
 
+/// How long a token, once checked against the database, is believed without asking again.
+/// What this server changes (a revoked token, a user's role, activity or absences) takes
+/// effect at once; a change made by another app server, within this many seconds.
+pub const TOKEN_CACHE_SECONDS: i64 = 2;
+
+/// Most tokens remembered at once (a full cache starts over).
+const TOKEN_CACHE_CAPACITY: usize = 10_000;
+
+/// API tokens recently found live, by the digest of their secret (the secret itself is never
+/// kept). An API client sends its token with every request; a second round trip to the
+/// database per request to re-read the same user halved what one small machine served.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    inner: std::sync::Mutex<CacheState>,
+}
+
+#[derive(Default)]
+struct CacheState {
+    entries: std::collections::HashMap<String, CachedToken>,
+    /// Bumped by every forgetting, so that a lookup that started before a revocation does
+    /// not put its (possibly revoked) answer back.
+    generation: u64,
+}
+
+struct CachedToken {
+    actor: Actor,
+    /// Believed until then: the cache's term, or the token's own expiry if sooner.
+    until: chrono::DateTime<chrono::Utc>,
+}
+
+impl TokenCache {
+    fn get(&self, hash: &str, at: chrono::DateTime<chrono::Utc>) -> Option<Actor> {
+        let state = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        state
+            .entries
+            .get(hash)
+            .filter(|c| at < c.until)
+            .map(|c| c.actor.clone())
+    }
+
+    fn generation(&self) -> u64 {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .generation
+    }
+
+    fn put(
+        &self,
+        hash: String,
+        actor: Actor,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+        at: chrono::DateTime<chrono::Utc>,
+        generation: u64,
+    ) {
+        let mut state = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if state.generation != generation {
+            return;
+        }
+        if state.entries.len() >= TOKEN_CACHE_CAPACITY {
+            state.entries.retain(|_, c| at < c.until);
+            if state.entries.len() >= TOKEN_CACHE_CAPACITY {
+                state.entries.clear();
+            }
+        }
+        let term = at + Duration::seconds(TOKEN_CACHE_SECONDS);
+        let until = expires_at.map_or(term, |e| e.min(term));
+        state.entries.insert(hash, CachedToken { actor, until });
+    }
+
+    /// Forgets every token: after a revocation or a change to users or absences.
+    pub(crate) fn forget_all(&self) {
+        let mut state = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.entries.clear();
+        state.generation += 1;
+    }
+}
+
 /// A newly created API token: the secret is shown once and never stored.
 pub struct IssuedToken {
     pub id: TokenId,
@@ -208,19 +286,27 @@ impl App {
         Ok(())
     }
 
-    /// The actor behind an API token.
+    /// The actor behind an API token. A token seen in the last [`TOKEN_CACHE_SECONDS`] is
+    /// answered from memory (see [`TokenCache`]).
     pub async fn token_actor(&self, secret: &str) -> Result<Actor, AppError> {
         let at = now();
-        let found = tokens::user_by_hash(self.db(), &digest(secret), at, crate::access::company_today()).await?;
-        let Some((user, token_id, last_used, stands_in)) = found else {
+        let hash = digest(secret);
+        if let Some(actor) = self.token_cache.get(&hash, at) {
+            return Ok(actor);
+        }
+        let generation = self.token_cache.generation();
+        let found = tokens::user_by_hash(self.db(), &hash, at, crate::access::company_today()).await?;
+        let Some(found) = found else {
             return Err(AppError::Unauthenticated);
         };
         // Hourly resolution is enough to spot unused tokens and keeps reads free of writes.
-        if last_used.is_none_or(|t| at - t > Duration::hours(1)) {
-            tokens::touch(self.db(), token_id, at).await?;
+        if found.last_used_at.is_none_or(|t| at - t > Duration::hours(1)) {
+            tokens::touch(self.db(), found.token_id, at).await?;
         }
-        let mut actor = Actor::from_row(user)?;
-        actor.stands_in = Some(stands_in);
+        let mut actor = Actor::from_row(found.user)?;
+        actor.stands_in = Some(found.stands_in);
+        self.token_cache
+            .put(hash, actor.clone(), found.expires_at, at, generation);
         Ok(actor)
     }
 
@@ -310,6 +396,8 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        // After the commit: a lookup racing the revocation cannot put the token back.
+        self.token_cache.forget_all();
         Ok(())
     }
 

@@ -36,13 +36,16 @@ use prospekt_storage::Db;
 pub use actor::Actor;
 pub use error::AppError;
 
-/// The application: the database handle and its group-commit write queues, so any number of app servers
-/// can run side by side (no state that servers would have to share).
+/// The application: the database handle, its group-commit write queues and a few seconds'
+/// memory of checked API tokens, so any number of app servers can run side by side (no state
+/// that servers would have to share).
 #[derive(Clone)]
 pub struct App {
     db: Db,
     group_writer: group_write::GroupWriter<group_write::PlannedWrite>,
     submit_writer: group_write::GroupWriter<group_write::Submission>,
+    /// API tokens checked in the last seconds.
+    token_cache: std::sync::Arc<auth::TokenCache>,
     /// Outgoing mail, when an SMTP server is configured.
     mailer: Option<mail::Mailer>,
     /// The PDF engine, built on first use (parsing fonts takes a moment).
@@ -64,6 +67,7 @@ impl App {
             db,
             group_writer: group_write::GroupWriter::default(),
             submit_writer: group_write::GroupWriter::default(),
+            token_cache: Default::default(),
             mailer: None,
             docs: Default::default(),
         }

@@ -287,6 +287,8 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        // Who the user is and for whom they stand in: tokens checked before are re-read.
+        self.token_cache.forget_all();
         users::by_id(self.db(), id.as_uuid()).await?.ok_or(AppError::NotFound)
     }
 }

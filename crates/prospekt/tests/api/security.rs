@@ -13,6 +13,7 @@ crate::on_both_databases!(
     changing_the_password_ends_every_session,
     a_substitute_acts_on_the_absent_managers_clients_only_during_the_absence,
     the_audit_log_is_filterable_and_closed_to_managers,
+    a_token_just_used_is_refused_at_once_when_revoked_or_its_user_deactivated,
 );
 
 async fn login(app: &TestApp, login: &str, password: &str) -> reqwest::Response {
@@ -165,8 +166,21 @@ async fn a_substitute_acts_on_the_absent_managers_clients_only_during_the_absenc
         .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
 
-    // During: (yesterday .. tomorrow, so the test does not depend on the time zone)
-    absence(&app, anna.id, boris.id, -1, 1).await;
+    // During: (yesterday .. tomorrow, so the test does not depend on the time zone), entered by
+    // the head: Boris's token, checked a moment ago, carries the substitution from now on.
+    let head = app.user("lena", "head_of_department", Some(f.department_a)).await;
+    let day = |d: i64| (Utc::now().date_naive() + chrono::Duration::days(d)).to_string();
+    let res = app
+        .http
+        .post(app.url("/api/v1/absences"))
+        .bearer_auth(&head.token)
+        .json(&json!({ "user_id": anna.id, "substitute_id": boris.id, "kind": "leave",
+                       "starts_on": day(-1), "ends_on": day(1) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let current: Value = res.json().await.unwrap();
     assert_eq!(app.get(&path, &boris.token).await.status(), 200);
     let list: Value = app
         .get("/api/v1/counterparties", &boris.token)
@@ -210,9 +224,15 @@ async fn a_substitute_acts_on_the_absent_managers_clients_only_during_the_absenc
         .unwrap();
     assert_eq!(entries[0].on_behalf_of_id, None);
 
-    // After: remove the current absence (as the period ending would) and access is gone.
-    db_run!(&app.db, pool => { sqlx::query("DELETE FROM absences WHERE starts_on <= $1 AND ends_on >= $1")
-        .bind(Utc::now().date_naive()).execute(pool).await.unwrap(); });
+    // After: the head removes the current absence (as the period ending would) and access is gone.
+    let res = app
+        .http
+        .delete(app.url(&format!("/api/v1/absences/{}", current["id"].as_str().unwrap())))
+        .bearer_auth(&head.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
     assert_eq!(app.get(&path, &boris.token).await.status(), 404);
 }
 
@@ -315,4 +335,51 @@ async fn one_address_sweeping_many_logins_is_throttled_on_sqlite() {
     }
     let res = login(&app, "someone-else", "nope-nope").await;
     assert_eq!(res.status(), 429, "the address itself is now locked");
+}
+
+/// Tokens are remembered for a moment after a check; revoking one or deactivating its user
+/// must still take effect on the very next request.
+async fn a_token_just_used_is_refused_at_once_when_revoked_or_its_user_deactivated(app: TestApp) {
+    let admin = app.user("root", "administrator", None).await;
+    let zoya = app.user("zoya", "manager", None).await;
+    let ivan = app.user("ivan", "manager", None).await;
+    assert_eq!(app.get("/api/v1/me", &zoya.token).await.status(), 200);
+    let tokens: Value = app.get("/api/v1/tokens", &zoya.token).await.json().await.unwrap();
+    let id = tokens[0]["id"].as_str().unwrap().to_owned();
+    let revoked = app
+        .http
+        .delete(app.url(&format!("/api/v1/tokens/{id}")))
+        .bearer_auth(&zoya.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    assert_eq!(app.get("/api/v1/me", &zoya.token).await.status(), 401, "revoked");
+
+    let me: Value = app.get("/api/v1/me", &ivan.token).await.json().await.unwrap();
+    assert_eq!(me["role"], "manager", "{me}");
+    let patch = |body: Value| {
+        app.http
+            .patch(app.url(&format!("/api/v1/users/{}", ivan.id)))
+            .bearer_auth(&admin.token)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        patch(json!({ "version": 1, "role": "sales_support" }))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let me: Value = app.get("/api/v1/me", &ivan.token).await.json().await.unwrap();
+    assert_eq!(me["role"], "sales_support", "the new role at once: {me}");
+    assert_eq!(
+        patch(json!({ "version": 2, "is_active": false }))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(app.get("/api/v1/me", &ivan.token).await.status(), 401, "deactivated");
 }

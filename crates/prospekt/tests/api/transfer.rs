@@ -235,9 +235,17 @@ async fn export_needs_the_permission_and_is_audited(app: TestApp) {
     app.counterparty("Чужой", None, Some(f.department_b)).await;
     let res = app.get("/api/v1/counterparties/export?format=csv", &m.token).await;
     assert_eq!(res.status(), 403, "no export permission by default");
-    db_run!(&app.db, pool => {
-        sqlx::query("UPDATE users SET can_export = $1 WHERE id = $2").bind(true).bind(m.id).execute(pool).await.unwrap();
-    });
+    // The administrator grants it; the manager's token carries it from the next request on.
+    let admin = app.user("root", "administrator", None).await;
+    let granted = app
+        .http
+        .patch(app.url(&format!("/api/v1/users/{}", m.id)))
+        .bearer_auth(&admin.token)
+        .json(&serde_json::json!({ "version": 1, "can_export": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(granted.status(), 200);
     let res = app.get("/api/v1/counterparties/export?format=csv", &m.token).await;
     assert_eq!(res.status(), 200);
     assert!(

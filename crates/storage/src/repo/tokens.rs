@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::users::UserRow;
 
 const USER_BY_TOKEN: &str = "SELECT u.id, u.login, u.display_name, u.email, u.role, u.department_id, u.locale, \
-    u.is_active, u.can_export, u.version, u.created_at, u.updated_at, t.id AS token_id, t.last_used_at, \
+    u.is_active, u.can_export, u.version, u.created_at, u.updated_at, t.id AS token_id, t.last_used_at, t.expires_at, \
     EXISTS (SELECT 1 FROM absences a WHERE a.substitute_id = u.id AND a.starts_on <= $3 AND a.ends_on >= $3) AS stands_in \
     FROM api_tokens t JOIN users u ON u.id = t.user_id \
     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
@@ -41,18 +41,35 @@ pub async fn insert_tx(
 
 /// The active user behind a token digest (not revoked, not expired, user active), with the
 /// token's id and when it was last marked as used.
+/// The user behind a live token, with what authentication needs to know of the token.
+#[derive(Debug, Clone)]
+pub struct TokenUser {
+    pub user: UserRow,
+    pub token_id: Uuid,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Whether the user stands in for an absent colleague on `today`.
+    pub stands_in: bool,
+}
+
 pub async fn user_by_hash(
     db: &Db,
     token_hash: &str,
     now: DateTime<Utc>,
     today: chrono::NaiveDate,
-) -> Result<Option<(UserRow, Uuid, Option<DateTime<Utc>>, bool)>, DbError> {
+) -> Result<Option<TokenUser>, DbError> {
     Ok(db_run!(db, pool => {
         let row = sqlx::query(USER_BY_TOKEN).bind(token_hash).bind(now).bind(today).fetch_optional(pool).await?;
         match row {
             Some(row) => {
                 use sqlx::{FromRow, Row};
-                Some((UserRow::from_row(&row)?, row.try_get("token_id")?, row.try_get("last_used_at")?, row.try_get("stands_in")?))
+                Some(TokenUser {
+                    user: UserRow::from_row(&row)?,
+                    token_id: row.try_get("token_id")?,
+                    last_used_at: row.try_get("last_used_at")?,
+                    expires_at: row.try_get("expires_at")?,
+                    stands_in: row.try_get("stands_in")?,
+                })
             }
             None => None,
         }
