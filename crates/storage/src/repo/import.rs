@@ -51,7 +51,15 @@ fn rows_per_statement(columns: usize) -> usize {
 /// Inserts `rows` (each `columns.len()` cells) with multi-row INSERT statements in `tx`.
 /// SQLite gets anonymous `?` placeholders: numbered ones are resolved by name, which costs
 /// time quadratic in the number of parameters of a statement.
+///
+/// PostgreSQL gets one array per column instead (`INSERT … SELECT * FROM UNNEST($1, $2, …)`):
+/// the statement's text no longer depends on the number of rows, so it is parsed and planned
+/// once per connection rather than once per batch size, and a batch is not limited by the
+/// protocol's 65,535 parameters.
 pub async fn insert_rows_tx(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec<Cell>]) -> Result<(), DbError> {
+    if let Tx::Postgres(conn) = tx {
+        return insert_unnest(conn, table, columns, rows).await;
+    }
     let per = rows_per_statement(columns.len());
     let sqlite = matches!(tx, Tx::Sqlite(_));
     for chunk in rows.chunks(per) {
@@ -84,6 +92,104 @@ pub async fn insert_rows_tx(tx: &mut Tx, table: &str, columns: &[&str], rows: &[
             }
             q.execute(conn).await?;
         });
+    }
+    Ok(())
+}
+
+/// One column of a batch, as a PostgreSQL array.
+enum ArrayColumn {
+    Uuid(Vec<Option<Uuid>>),
+    Text(Vec<Option<String>>),
+    Int(Vec<i64>),
+    Bool(Vec<bool>),
+    Ts(Vec<Option<DateTime<Utc>>>),
+    Date(Vec<Option<NaiveDate>>),
+}
+
+impl ArrayColumn {
+    fn for_cell(cell: &Cell, n: usize) -> Self {
+        match cell {
+            Cell::Uuid(_) | Cell::OptUuid(_) => ArrayColumn::Uuid(Vec::with_capacity(n)),
+            Cell::Text(_) | Cell::OptText(_) => ArrayColumn::Text(Vec::with_capacity(n)),
+            Cell::Int(_) => ArrayColumn::Int(Vec::with_capacity(n)),
+            Cell::Bool(_) => ArrayColumn::Bool(Vec::with_capacity(n)),
+            Cell::Ts(_) | Cell::OptTs(_) => ArrayColumn::Ts(Vec::with_capacity(n)),
+            Cell::OptDate(_) => ArrayColumn::Date(Vec::with_capacity(n)),
+        }
+    }
+
+    fn pg_type(&self) -> &'static str {
+        match self {
+            ArrayColumn::Uuid(_) => "uuid[]",
+            ArrayColumn::Text(_) => "text[]",
+            ArrayColumn::Int(_) => "int8[]",
+            ArrayColumn::Bool(_) => "bool[]",
+            ArrayColumn::Ts(_) => "timestamptz[]",
+            ArrayColumn::Date(_) => "date[]",
+        }
+    }
+
+    /// Appends a cell; `false` if it is not of this column's kind.
+    fn push(&mut self, cell: &Cell) -> bool {
+        match (self, cell) {
+            (ArrayColumn::Uuid(v), Cell::Uuid(x)) => v.push(Some(*x)),
+            (ArrayColumn::Uuid(v), Cell::OptUuid(x)) => v.push(*x),
+            (ArrayColumn::Text(v), Cell::Text(x)) => v.push(Some(x.clone())),
+            (ArrayColumn::Text(v), Cell::OptText(x)) => v.push(x.clone()),
+            (ArrayColumn::Int(v), Cell::Int(x)) => v.push(*x),
+            (ArrayColumn::Bool(v), Cell::Bool(x)) => v.push(*x),
+            (ArrayColumn::Ts(v), Cell::Ts(x)) => v.push(Some(*x)),
+            (ArrayColumn::Ts(v), Cell::OptTs(x)) => v.push(*x),
+            (ArrayColumn::Date(v), Cell::OptDate(x)) => v.push(*x),
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// Most rows one UNNEST statement takes (bounds the memory of one message).
+const UNNEST_ROWS: usize = 10_000;
+
+async fn insert_unnest(
+    conn: &mut sqlx::PgConnection,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Cell>],
+) -> Result<(), DbError> {
+    for chunk in rows.chunks(UNNEST_ROWS) {
+        let Some(first) = chunk.first() else {
+            continue;
+        };
+        let mut arrays: Vec<ArrayColumn> = first.iter().map(|c| ArrayColumn::for_cell(c, chunk.len())).collect();
+        for row in chunk {
+            if row.len() != columns.len() || !arrays.iter_mut().zip(row).all(|(a, c)| a.push(c)) {
+                return Err(DbError::Sql(sqlx::Error::Encode(
+                    format!("a row for {table} does not match the batch's columns").into(),
+                )));
+            }
+        }
+        let marks = arrays
+            .iter()
+            .enumerate()
+            .map(|(i, a)| format!("${}::{}", i + 1, a.pg_type()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} ({}) SELECT * FROM UNNEST({marks})",
+            columns.join(", ")
+        ));
+        let mut q = sqlx::query(sql);
+        for a in arrays {
+            q = match a {
+                ArrayColumn::Uuid(v) => q.bind(v),
+                ArrayColumn::Text(v) => q.bind(v),
+                ArrayColumn::Int(v) => q.bind(v),
+                ArrayColumn::Bool(v) => q.bind(v),
+                ArrayColumn::Ts(v) => q.bind(v),
+                ArrayColumn::Date(v) => q.bind(v),
+            };
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
