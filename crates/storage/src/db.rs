@@ -211,6 +211,25 @@ impl Tx {
     }
 }
 
+/// Connections one app server keeps to PostgreSQL: `PROSPEKT_DB_POOL`, else
+/// [`PG_POOL_DEFAULT`]. An unreadable value is an error, not a silent default.
+fn pg_pool_size() -> Result<u32, DbError> {
+    match std::env::var("PROSPEKT_DB_POOL") {
+        Err(_) => Ok(PG_POOL_DEFAULT),
+        Ok(v) => v.trim().parse().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
+            DbError::BadUrl(format!(
+                "PROSPEKT_DB_POOL must be a number of connections from 1 to 1000, not {v:?}"
+            ))
+        }),
+    }
+}
+
+/// The default pool. Each PostgreSQL connection is a server process: on a small machine
+/// (two cores serving the app, the database and the clients) 12–16 served up to 7 % more
+/// than 32 at 64 HTTP connections (client card 14.8k → 15.9k req/s), and fewer took a
+/// little less. A larger database host may want more.
+pub const PG_POOL_DEFAULT: u32 = 16;
+
 impl Db {
     /// Opens the database without touching its schema. SQLite files are created on first use.
     pub async fn connect(url: &DbUrl) -> Result<Db, DbError> {
@@ -251,7 +270,7 @@ impl Db {
                     ))
                 })?;
                 let pool = PgPoolOptions::new()
-                    .max_connections(32)
+                    .max_connections(pg_pool_size()?)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts)
                     .await
