@@ -142,9 +142,15 @@ impl App {
                 };
                 // Also a number that is a word of a name ("Стройресурс-2000").
                 let as_word = [vec![id.digits.clone()]];
-                for kind in KINDS {
-                    found.add(repo::by_identifier(self.db(), &scope, kind, &lookup, candidates).await?);
-                    found.add(repo::by_words(self.db(), &scope, kind, &as_word, candidates).await?);
+                // Four independent lookups, side by side.
+                let (a, b, c, d) = tokio::try_join!(
+                    repo::by_identifier(self.db(), &scope, HitKind::Counterparty, &lookup, candidates),
+                    repo::by_words(self.db(), &scope, HitKind::Counterparty, &as_word, candidates),
+                    repo::by_identifier(self.db(), &scope, HitKind::Contact, &lookup, candidates),
+                    repo::by_words(self.db(), &scope, HitKind::Contact, &as_word, candidates),
+                )?;
+                for rows in [a, b, c, d] {
+                    found.add(rows);
                 }
             }
             Query::Email(e) => {
@@ -152,9 +158,12 @@ impl App {
                     email_prefix: Some(e),
                     ..Default::default()
                 };
-                for kind in KINDS {
-                    found.add(repo::by_identifier(self.db(), &scope, kind, &lookup, candidates).await?);
-                }
+                let (a, b) = tokio::try_join!(
+                    repo::by_identifier(self.db(), &scope, HitKind::Counterparty, &lookup, candidates),
+                    repo::by_identifier(self.db(), &scope, HitKind::Contact, &lookup, candidates),
+                )?;
+                found.add(a);
+                found.add(b);
             }
             Query::Words(words) => self.search_words(words, &scope, limit, candidates, &mut found).await?,
         }
@@ -190,6 +199,8 @@ impl App {
             if round == 2 {
                 self.widen(&looked_up, &mut vocabulary).await?;
             }
+            // Each kind's lookup of this round, run side by side.
+            let mut asks: [Option<Vec<Vec<String>>>; 2] = [None, None];
             for (k, kind) in KINDS.into_iter().enumerate() {
                 if found.count(kind) >= limit {
                     continue;
@@ -208,8 +219,24 @@ impl App {
                 if groups.is_empty() || groups.iter().any(Vec::is_empty) || previous[k].as_ref() == Some(&groups) {
                     continue;
                 }
-                found.add(repo::by_words(self.db(), scope, kind, &groups, candidates).await?);
-                previous[k] = Some(groups);
+                asks[k] = Some(groups);
+            }
+            let lookup = |k: usize| {
+                let groups = asks[k].as_deref();
+                async move {
+                    match groups {
+                        Some(g) => repo::by_words(self.db(), scope, KINDS[k], g, candidates).await,
+                        None => Ok(Vec::new()),
+                    }
+                }
+            };
+            let (counterparties, contacts) = tokio::try_join!(lookup(0), lookup(1))?;
+            found.add(counterparties);
+            found.add(contacts);
+            for (k, ask) in asks.into_iter().enumerate() {
+                if ask.is_some() {
+                    previous[k] = ask;
+                }
             }
             if KINDS.iter().all(|k| found.count(*k) >= limit) {
                 break;
@@ -225,10 +252,17 @@ impl App {
             if is_number(w) {
                 continue;
             }
-            vocab.extend(repo::vocabulary_containing(self.db(), w, VOCABULARY_LIMIT).await?);
-            if max_typos(w.chars().count()) > 0 {
-                vocab.extend(repo::vocabulary_similar(self.db(), w, VOCABULARY_LIMIT).await?);
-            }
+            let similar = async {
+                if max_typos(w.chars().count()) > 0 {
+                    repo::vocabulary_similar(self.db(), w, VOCABULARY_LIMIT).await
+                } else {
+                    Ok(Vec::new())
+                }
+            };
+            let (containing, similar) =
+                tokio::try_join!(repo::vocabulary_containing(self.db(), w, VOCABULARY_LIMIT), similar)?;
+            vocab.extend(containing);
+            vocab.extend(similar);
         }
         Ok(())
     }
