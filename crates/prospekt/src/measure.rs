@@ -1,7 +1,8 @@
 //! `prospekt measure`: in-process timings for the benchmark report. Load tests measure the
 //! whole request; these isolate two costs inside it: verifying a password (argon2id) and the
 //! authorization policy on a point read (scope lookup including absences, and the check); and
-//! the server time of the contact plan's heaviest reads (the week view and "whom to contact
+//! the server time of the client base's everyday reads (a manager's list page, the typical
+//! searches) and of the contact plan's heaviest reads (the week view and "whom to contact
 //! now" of the key account manager `kam1`), without HTTP and queueing around them.
 
 use std::time::{Duration, Instant};
@@ -91,10 +92,72 @@ pub async fn run(
         pct(&guarded, 0.99),
         pct(&guarded, 0.5) - pct(&plain, 0.5)
     );
+    client_base(&app, &login, reads.clamp(20, 500)).await?;
     plan(&app, &db, reads.clamp(20, 500)).await?;
     offers(&app, &db, reads.clamp(20, 500)).await?;
     crate::measure_ledger::run(&app, &db, reads.clamp(20, 200)).await?;
     db.close().await;
+    Ok(())
+}
+
+/// The typical searches of issue 4 (a name fragment, an INN prefix, a phone beginning, names
+/// with typos, a common surname, words out of order), as the administrator (the whole base)
+/// and as `login`, a manager (a portfolio).
+const SEARCHES: [&str; 8] = [
+    "строй",
+    "строиресурз",
+    "иванва",
+    "7710",
+    "8 495 23",
+    "иванова",
+    "иванова ирина",
+    "торг авто",
+];
+
+/// Server time of the client base's everyday reads: the first page of a manager's clients
+/// sorted by name (50 rows, as the head opens it), and the typical searches, p50/p95 each.
+async fn client_base(app: &App, login: &str, n: u32) -> anyhow::Result<()> {
+    use prospekt_app::counterparties::CounterpartyQuery;
+    let (Ok(admin), Ok(manager)) = (app.console_actor("admin").await, app.console_actor(login).await) else {
+        println!("client base: no admin or {login} (demo data?), skipped");
+        return Ok(());
+    };
+    let query = CounterpartyQuery {
+        owner: Some(manager.user_id),
+        limit: 50,
+        ..Default::default()
+    };
+    let mut page = Vec::with_capacity(n as usize);
+    let mut listed = 0;
+    for _ in 0..n {
+        let t = Instant::now();
+        let rows = app.counterparties(&admin, &query).await?;
+        page.push(t.elapsed());
+        listed = rows.len();
+    }
+    page.sort();
+    println!(
+        "list page ({listed} clients of {login}, sorted by name): p50 {:.2} ms, p99 {:.2} ms",
+        pct(&page, 0.5),
+        pct(&page, 0.99)
+    );
+    let runs = (n / 4).max(20);
+    for (who, actor) in [("admin", &admin), (login, &manager)] {
+        let mut line = format!("search as {who} ({runs} runs each, p50 / p95 ms):");
+        let mut worst = 0.0f64;
+        for q in SEARCHES {
+            let mut times = Vec::with_capacity(runs as usize);
+            for _ in 0..runs {
+                let t = Instant::now();
+                app.search(actor, q, 20).await?;
+                times.push(t.elapsed());
+            }
+            times.sort();
+            worst = worst.max(pct(&times, 0.95));
+            line.push_str(&format!(" «{q}» {:.1} / {:.1};", pct(&times, 0.5), pct(&times, 0.95)));
+        }
+        println!("{line} worst p95 {worst:.1} ms");
+    }
     Ok(())
 }
 
