@@ -374,6 +374,10 @@ fn bench_db(
         .map_err(|e| format!("cannot run `{}`: {e}", util::describe(&demo)))?;
     let demo_time = started.elapsed();
     if !status.success() {
+        // The cluster's directory goes with it: say what the server logged first.
+        if let Some(c) = &cluster {
+            eprintln!("xtask: the end of the PostgreSQL server log:\n{}", c.log_tail(40));
+        }
         return Err(format!("`{}` failed ({status})", util::describe(&demo)));
     }
     eprintln!("xtask: demo data loaded in {:.1} s", demo_time.as_secs_f64());

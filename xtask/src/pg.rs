@@ -217,6 +217,14 @@ impl PgCluster {
     }
 
     /// The URL tests and the app connect with.
+    /// The last `lines` lines of the server's log (empty if it cannot be read): what a
+    /// failed load prints before the cluster and its log are removed.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
     pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
