@@ -42,7 +42,7 @@ macro_rules! bind_cells {
 }
 pub(crate) use bind_cells;
 
-/// Rows per statement: as many as fit under both engines' parameter limits, capped so one
+/// Rows per SQLite statement: as many as fit under its parameter limit, capped so one
 /// statement stays a reasonable size.
 fn rows_per_statement(columns: usize) -> usize {
     (30_000 / columns.max(1)).clamp(1, 500)
@@ -61,28 +61,13 @@ pub async fn insert_rows_tx(tx: &mut Tx, table: &str, columns: &[&str], rows: &[
         return insert_unnest(conn, table, columns, rows).await;
     }
     let per = rows_per_statement(columns.len());
-    let sqlite = matches!(tx, Tx::Sqlite(_));
+    let row_marks = format!("({})", vec!["?"; columns.len()].join(", "));
     for chunk in rows.chunks(per) {
-        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        let mut n = 0;
-        for (i, _) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            for c in 0..columns.len() {
-                if c > 0 {
-                    sql.push_str(", ");
-                }
-                n += 1;
-                if sqlite {
-                    sql.push('?');
-                } else {
-                    sql.push_str(&format!("${n}"));
-                }
-            }
-            sql.push(')');
-        }
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            columns.join(", "),
+            vec![row_marks.as_str(); chunk.len()].join(", ")
+        );
         let sql = sqlx::AssertSqlSafe(sql);
         tx_run!(tx, conn => {
             let mut q = sqlx::query(sql);

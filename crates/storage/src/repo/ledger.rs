@@ -403,7 +403,7 @@ pub async fn exposures_tx(
              CAST(COALESCE(SUM(i.total - i.paid - i.credited - i.written_off), 0) AS BIGINT), \
              CAST(COALESCE(SUM(CASE WHEN i.due_on < $1 THEN i.total - i.paid - i.credited - i.written_off ELSE 0 END), 0) AS BIGINT), \
              MIN(CASE WHEN i.due_on < $1 THEN i.due_on END) \
-             FROM invoices i WHERE i.counterparty_id IN ({}) AND i.paid + i.credited + i.written_off < i.total \
+             FROM invoices i WHERE i.counterparty_id IN ({}) AND {OPEN} \
              GROUP BY i.counterparty_id",
             marks.join(", ")
         ));

@@ -1593,8 +1593,10 @@ async fn record_payment(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let lang = u.lang;
+    let Ok(client) = parse_id::<CounterpartyId>("id", &id) else {
+        return crate::pages::clients::not_found(&u);
+    };
     let result = async {
-        let client: CounterpartyId = parse_id("id", &id)?;
         let input = prospekt_app::receivables::PaymentInput {
             counterparty: client,
             paid_on: crate::api::catalog::date("paid_on", field(&form, "paid_on").unwrap_or(""))?,
@@ -1608,10 +1610,9 @@ async fn record_payment(
     .await;
     match result {
         Ok(()) => Redirect::to(&format!("/clients/{id}#settlements")).into_response(),
-        Err(e) => match (message(lang, e), parse_id::<CounterpartyId>("id", &id)) {
-            (Ok(msg), Ok(client)) => crate::pages::clients::card_with_action_error(&state, &u, client, msg).await,
-            (Ok(msg), Err(_)) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, msg).into_response(),
-            (Err(r), _) => r,
+        Err(e) => match message(lang, e) {
+            Ok(msg) => crate::pages::clients::card_with_action_error(&state, &u, client, msg).await,
+            Err(r) => r,
         },
     }
 }
