@@ -109,7 +109,7 @@ const BULK_SEARCH_ROWS: usize = 1_000;
 const CP_SEARCH_KEY: usize = 7;
 const CONTACT_SEARCH_KEY: usize = 8;
 
-const CONTACT_COLUMNS: [&str; 13] = [
+const CONTACT_COLUMNS: [&str; 14] = [
     "id",
     "counterparty_id",
     "full_name",
@@ -123,6 +123,7 @@ const CONTACT_COLUMNS: [&str; 13] = [
     "created_at",
     "updated_at",
     "decision_role",
+    "owner_id",
 ];
 const BANK_COLUMNS: [&str; 6] = ["id", "counterparty_id", "bik", "account", "corr_account", "bank_name"];
 const AUDIT_COLUMNS: [&str; 8] = [
@@ -470,6 +471,14 @@ impl App {
                 Plan::Update(d, id) => (d, id, false),
             };
             let mut child_added = false;
+            // A contact carries its counterparty's owner as it will stand after this batch
+            // (the database would correct it, at the cost of a second write).
+            let contact_owner = match (is_new, current.get(&id)) {
+                (true, _) => owner_id,
+                (false, Some(_)) if draft.owner_login.is_some() => owner_id,
+                (false, Some(cur)) => cur.owner_id,
+                (false, None) => None,
+            };
             if let Some(c) = &draft.contact {
                 let key = search_key(&[&c.full_name]);
                 if contact_names.insert((id, key.clone())) {
@@ -488,6 +497,7 @@ impl App {
                         Cell::Ts(at),
                         Cell::Ts(at),
                         Cell::OptText(None),
+                        Cell::OptUuid(contact_owner),
                     ]);
                 }
             }
@@ -668,71 +678,87 @@ impl App {
         let write_total = (cp_rows.len() + updates.len() + contact_rows.len() + bank_rows.len()) as u64;
         progress(0, write_total, "writing");
         let mut tx = self.db().begin().await?;
-        // Big batches index search words set-based at the end instead of row by row.
-        let search = if cp_rows.len() + contact_rows.len() >= BULK_SEARCH_ROWS {
-            Some(repo::SearchBatch::begin(&mut tx).await?)
-        } else {
-            None
-        };
-        let mut done = 0u64;
-        for chunk in cp_rows.chunks(5_000) {
-            repo::insert_rows_tx(&mut tx, "counterparties", &CP_COLUMNS, chunk).await?;
-            done += chunk.len() as u64;
-            progress(done, write_total, "writing");
+        // Pages for a large batch in memory (see `bulk_page_cache`): about 1 MiB per
+        // thousand rows, at most 1 GiB; below 64,000 rows the usual 64 MiB do.
+        let cache_mib = u32::try_from(write_total / 1_000).unwrap_or(u32::MAX).min(1_024);
+        if cache_mib > 64 {
+            tx.bulk_page_cache(cache_mib).await?;
         }
-        for (u, changes) in &updates {
-            let written = crate::counterparties::write_row_tx(&mut tx, &u.row, u.version, at).await;
-            match written {
-                Ok(_) => {}
-                Err(DbError::Conflict) => {
-                    return Err(AppError::Conflict {
-                        current_version: u.version + 1,
-                        changed_by: self.last_changed_by(u.id).await,
-                    });
-                }
-                Err(e) => return Err(e.into()),
-            }
-            audit_rows.push(audit_row("import", u.id, changes.to_string()));
-            done += 1;
-            if done.is_multiple_of(1_000) {
+        let written: Result<(), AppError> = async {
+            // Big batches index search words set-based at the end instead of row by row.
+            let search = if cp_rows.len() + contact_rows.len() >= BULK_SEARCH_ROWS {
+                Some(repo::SearchBatch::begin(&mut tx).await?)
+            } else {
+                None
+            };
+            let mut done = 0u64;
+            for chunk in cp_rows.chunks(5_000) {
+                repo::insert_rows_tx(&mut tx, "counterparties", &CP_COLUMNS, chunk).await?;
+                done += chunk.len() as u64;
                 progress(done, write_total, "writing");
             }
-        }
-        for chunk in contact_rows.chunks(5_000) {
-            repo::insert_rows_tx(&mut tx, "contacts", &CONTACT_COLUMNS, chunk).await?;
-            done += chunk.len() as u64;
-            progress(done, write_total, "writing");
-        }
-        repo::insert_rows_tx(&mut tx, "bank_accounts", &BANK_COLUMNS, &bank_rows).await?;
-        done += bank_rows.len() as u64;
-        progress(done, write_total, "writing");
-        if let Some(search) = search {
-            progress(done, write_total, "indexing");
-            let (cp_keys, contact_keys) = (
-                keys_at(&cp_rows, CP_SEARCH_KEY),
-                keys_at(&contact_rows, CONTACT_SEARCH_KEY),
-            );
-            search
-                .finish(&mut tx, |kind| {
-                    if kind == "contact" {
-                        contact_keys.clone()
-                    } else {
-                        cp_keys.clone()
+            for (u, changes) in &updates {
+                let written = crate::counterparties::write_row_tx(&mut tx, &u.row, u.version, at).await;
+                match written {
+                    Ok(_) => {}
+                    Err(DbError::Conflict) => {
+                        return Err(AppError::Conflict {
+                            current_version: u.version + 1,
+                            changed_by: self.last_changed_by(u.id).await,
+                        });
                     }
-                })
-                .await?;
+                    Err(e) => return Err(e.into()),
+                }
+                audit_rows.push(audit_row("import", u.id, changes.to_string()));
+                done += 1;
+                if done.is_multiple_of(1_000) {
+                    progress(done, write_total, "writing");
+                }
+            }
+            for chunk in contact_rows.chunks(5_000) {
+                repo::insert_rows_tx(&mut tx, "contacts", &CONTACT_COLUMNS, chunk).await?;
+                done += chunk.len() as u64;
+                progress(done, write_total, "writing");
+            }
+            repo::insert_rows_tx(&mut tx, "bank_accounts", &BANK_COLUMNS, &bank_rows).await?;
+            done += bank_rows.len() as u64;
+            progress(done, write_total, "writing");
+            if let Some(search) = search {
+                progress(done, write_total, "indexing");
+                let (cp_keys, contact_keys) = (
+                    keys_at(&cp_rows, CP_SEARCH_KEY),
+                    keys_at(&contact_rows, CONTACT_SEARCH_KEY),
+                );
+                search
+                    .finish(&mut tx, |kind| {
+                        if kind == "contact" {
+                            contact_keys.clone()
+                        } else {
+                            cp_keys.clone()
+                        }
+                    })
+                    .await?;
+            }
+            repo::insert_rows_tx(&mut tx, "audit_log", &AUDIT_COLUMNS, &audit_rows).await?;
+            record_tx(
+                &mut tx,
+                by,
+                "import",
+                "import_batch",
+                Some(report.batch),
+                json!({ "format": report.format, "rows": report.rows, "created": report.created,
+                        "updated": report.updated, "unchanged": report.unchanged, "rejected": report.rejected }),
+            )
+            .await?;
+            Ok(())
         }
-        repo::insert_rows_tx(&mut tx, "audit_log", &AUDIT_COLUMNS, &audit_rows).await?;
-        record_tx(
-            &mut tx,
-            by,
-            "import",
-            "import_batch",
-            Some(report.batch),
-            json!({ "format": report.format, "rows": report.rows, "created": report.created,
-                    "updated": report.updated, "unchanged": report.unchanged, "rejected": report.rejected }),
-        )
-        .await?;
+        .await;
+        if let Err(e) = written {
+            // Best effort: the error being reported matters more than a failed rollback,
+            // which the dropped connection would do anyway.
+            let _ = tx.rollback().await;
+            return Err(e);
+        }
         progress(write_total, write_total, "committing");
         tx.commit().await?;
         Ok(report)

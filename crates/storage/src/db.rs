@@ -169,6 +169,8 @@ pub enum Tx {
 pub struct SqliteTx {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
     _gate: tokio::sync::OwnedMutexGuard<()>,
+    /// Set by [`Tx::bulk_page_cache`]: the connection's page cache must be put back.
+    widened_cache: bool,
 }
 
 impl std::ops::Deref for SqliteTx {
@@ -201,11 +203,53 @@ macro_rules! tx_run {
     };
 }
 
+/// The page cache of a pooled SQLite connection, as `PRAGMA cache_size` takes it (negative:
+/// KiB). Kept in step with the connect options in [`Db::connect`].
+const SQLITE_CACHE_SIZE: &str = "-65536";
+
 impl Tx {
-    pub async fn commit(self) -> Result<(), DbError> {
+    pub async fn commit(mut self) -> Result<(), DbError> {
+        self.restore_page_cache().await?;
         match self {
             Tx::Sqlite(t) => t.tx.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Rolls back now (dropping a transaction also does, later) and puts back what
+    /// [`Tx::bulk_page_cache`] widened.
+    pub async fn rollback(mut self) -> Result<(), DbError> {
+        self.restore_page_cache().await?;
+        match self {
+            Tx::Sqlite(t) => t.tx.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
+    /// Lets one large SQLite write keep up to `mib` MiB of pages in memory until it ends.
+    /// Rows going into a dozen indexes at random places otherwise overflow the pool's
+    /// 64 MiB cache again and again: each overflow writes pages to the WAL in the middle of
+    /// the transaction and reads them back from it. [`Tx::commit`] and [`Tx::rollback`]
+    /// restore the pool's setting (a transaction merely dropped leaves the wider limit on
+    /// its connection, which costs memory, not correctness). PostgreSQL: nothing to do.
+    pub async fn bulk_page_cache(&mut self, mib: u32) -> Result<(), DbError> {
+        if let Tx::Sqlite(t) = self {
+            let pragma = format!("PRAGMA cache_size = -{}", u64::from(mib) * 1024);
+            sqlx::raw_sql(sqlx::AssertSqlSafe(pragma)).execute(&mut **t).await?;
+            t.widened_cache = true;
+        }
+        Ok(())
+    }
+
+    async fn restore_page_cache(&mut self) -> Result<(), DbError> {
+        if let Tx::Sqlite(t) = self
+            && t.widened_cache
+        {
+            let pragma = format!("PRAGMA cache_size = {SQLITE_CACHE_SIZE}");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(pragma)).execute(&mut **t).await?;
+            t.widened_cache = false;
         }
         Ok(())
     }
@@ -248,7 +292,7 @@ impl Db {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
-                    .pragma("cache_size", "-65536")
+                    .pragma("cache_size", SQLITE_CACHE_SIZE)
                     // Reads through a memory map share the OS page cache across the pool's
                     // connections instead of each warming its own page cache by pread
                     // (SQLite caps the map at its compile-time limit, 2 GB by default).
@@ -349,6 +393,7 @@ impl Db {
                 Tx::Sqlite(SqliteTx {
                     tx: sqlite.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _gate: gate,
+                    widened_cache: false,
                 })
             }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),

@@ -128,6 +128,7 @@ pub static CONTACTS: BulkTable = BulkTable::new(
         "version",
         "created_at",
         "updated_at",
+        "owner_id",
     ],
 );
 pub static ACTIVITIES: BulkTable = BulkTable::new(
@@ -1275,6 +1276,7 @@ impl Gen<'_> {
                 Val::Int(1),
                 Val::Ts(created),
                 Val::Ts(updated),
+                cp.owner.into(),
             ]);
             cp.contacts.push(id);
         }

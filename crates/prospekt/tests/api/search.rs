@@ -18,6 +18,7 @@ crate::on_both_databases!(
     contacts_are_found_by_name_phone_and_email_with_their_counterparty,
     a_renamed_client_is_found_by_the_new_name_only,
     a_manager_does_not_find_another_managers_clients_or_contacts,
+    a_contact_follows_its_client_from_portfolio_to_portfolio,
     a_query_too_short_is_refused_with_field_q,
     the_search_page_lists_hits_linked_to_client_cards,
 );
@@ -370,6 +371,99 @@ async fn a_manager_does_not_find_another_managers_clients_or_contacts(app: TestA
     assert_eq!(ids(&search(&app, &head_b.token, "сидоров").await), vec![other_contact]);
     assert_eq!(ids(&search(&app, &head_b.token, "6658000003").await), vec![other]);
     assert!(search(&app, &head_b.token, ROMASHKA_INN).await.is_empty());
+}
+
+/// `method path` with a JSON body as `token`: the status and the body.
+async fn send(app: &TestApp, method: &str, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let res = app
+        .http
+        .request(
+            reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
+            app.url(path),
+        )
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// A contact is found in a portfolio through the owner it carries (a copy of its
+/// counterparty's): handing the client to another manager, or merging it into another
+/// manager's client, takes its contacts along at once, whichever way they were found.
+async fn a_contact_follows_its_client_from_portfolio_to_portfolio(app: TestApp) {
+    let f = app.departments().await;
+    let anna = app.user("mgr_anna", "manager", Some(f.department_a)).await;
+    let boris = app.user("mgr_boris", "manager", Some(f.department_a)).await;
+    let head = app.user("head_owner", "head_of_department", Some(f.department_a)).await;
+    let client = app
+        .counterparty_with(CounterpartySeed {
+            name: "ООО \"Незабудка\"",
+            inn: Some(ROMASHKA_INN),
+            phone: Some("+74951110011"),
+            owner: Some(anna.id),
+            department: Some(f.department_a),
+            ..Default::default()
+        })
+        .await;
+    let petrov = app
+        .contact_with(client, "Петров Пётр Петрович", Some("+79220000011"), None)
+        .await;
+    let by_name = "петров";
+    let by_phone = "8 922 000-00-11";
+    let by_inn = &ROMASHKA_INN[..4];
+    for q in [by_name, by_phone] {
+        assert_eq!(ids(&search(&app, &anna.token, q).await), vec![petrov], "{q:?} as Anna");
+        assert!(search(&app, &boris.token, q).await.is_empty(), "{q:?} as Boris");
+    }
+    assert_eq!(ids(&search(&app, &anna.token, by_inn).await), vec![client]);
+    assert!(search(&app, &boris.token, by_inn).await.is_empty());
+
+    // Handed to Boris: the client and its contact are his, by every kind of lookup.
+    let (status, body) = send(
+        &app,
+        "PATCH",
+        &head.token,
+        &format!("/api/v1/counterparties/{client}"),
+        json!({"version": 1, "owner_id": boris.id}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for q in [by_name, by_phone] {
+        assert_eq!(
+            ids(&search(&app, &boris.token, q).await),
+            vec![petrov],
+            "{q:?} as Boris"
+        );
+        assert!(search(&app, &anna.token, q).await.is_empty(), "{q:?} as Anna");
+    }
+    assert_eq!(ids(&search(&app, &boris.token, by_inn).await), vec![client]);
+    assert!(search(&app, &anna.token, by_inn).await.is_empty());
+
+    // Merged into Anna's other client: the moved contact is Anna's again.
+    let keep = app
+        .counterparty_with(CounterpartySeed {
+            name: "ООО \"Незабудка Плюс\"",
+            owner: Some(anna.id),
+            department: Some(f.department_a),
+            ..Default::default()
+        })
+        .await;
+    let (status, body) = send(
+        &app,
+        "POST",
+        &head.token,
+        &format!("/api/v1/counterparties/{keep}/merge"),
+        json!({"version": 1, "duplicate_id": client, "duplicate_version": 2}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for q in [by_name, by_phone] {
+        assert_eq!(ids(&search(&app, &anna.token, q).await), vec![petrov], "{q:?} as Anna");
+        assert!(search(&app, &boris.token, q).await.is_empty(), "{q:?} as Boris");
+    }
 }
 
 async fn a_query_too_short_is_refused_with_field_q(app: TestApp) {

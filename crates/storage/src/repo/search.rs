@@ -339,12 +339,15 @@ pub fn is_portfolio(scope: &Scope) -> bool {
     matches!(scope, Scope::Limited { departments, .. } if departments.is_empty())
 }
 
-/// The columns of a kind of record and the aliases of the record and of the counterparty
-/// whose owner and department decide the scope (`c` a counterparty; `ct` a contact, `p` its
-/// counterparty).
-fn shape(kind: HitKind) -> (&'static str, &'static str, &'static str) {
+/// The columns of a kind of record and the aliases of the record and of the row whose owner
+/// and department decide the scope (`c` a counterparty; `ct` a contact, `p` its
+/// counterparty). A contact carries its counterparty's owner (migration
+/// `0011_portfolio_search`), so in a portfolio it is checked on its own row, before its
+/// counterparty is read; a department is only on the counterparty.
+fn shape(kind: HitKind, scope: &Scope) -> (&'static str, &'static str, &'static str) {
     match kind {
         HitKind::Counterparty => (COUNTERPARTY_COLUMNS, "c", "c"),
+        HitKind::Contact if is_portfolio(scope) => (CONTACT_COLUMNS, "ct", "ct"),
         HitKind::Contact => (CONTACT_COLUMNS, "ct", "p"),
     }
 }
@@ -379,7 +382,7 @@ pub async fn by_words(
     if groups.is_empty() || groups.iter().any(Vec::is_empty) {
         return Ok(Vec::new());
     }
-    let (columns, row, owner) = shape(kind);
+    let (columns, row, owner) = shape(kind, scope);
     let mut sql = Sql::default();
     match db {
         Db::Sqlite(_) => {
@@ -446,7 +449,7 @@ pub async fn by_identifier(
     lookup: &IdentifierLookup<'_>,
     limit: i64,
 ) -> Result<Vec<SearchRow>, DbError> {
-    let (columns, row, owner) = shape(kind);
+    let (columns, row, owner) = shape(kind, scope);
     let mut sql = Sql::default();
     let mut ors = Vec::new();
     if kind == HitKind::Counterparty {
@@ -470,10 +473,33 @@ pub async fn by_identifier(
         HitKind::Counterparty => "counterparties c",
         HitKind::Contact => "contacts ct JOIN counterparties p ON p.id = ct.counterparty_id",
     };
+    // A manager's own clients: each prefix goes with the owner test, unwrapped, so that
+    // every branch of the OR is one range of an owner-leading index (`(owner_id, inn)`,
+    // `(owner_id, phone)`) instead of a walk through everyone's matching identifiers.
+    let owners = match scope {
+        Scope::Limited { departments, owners } if kind == HitKind::Counterparty && departments.is_empty() => {
+            Some(owners)
+        }
+        _ => None,
+    };
+    if let Some(owners) = owners {
+        if owners.is_empty() {
+            return Ok(Vec::new());
+        }
+        ors = ors
+            .into_iter()
+            .map(|p| {
+                let list: Vec<String> = owners.iter().map(|o| sql.arg(Arg::Uuid(*o))).collect();
+                format!("({p} AND c.owner_id IN ({}))", list.join(", "))
+            })
+            .collect();
+    }
     // The placeholders of the predicates were numbered first, so the text is put together
     // around them.
     sql.text = format!("{columns} FROM {from} WHERE ({})", ors.join(" OR "));
-    push_scope(&mut sql, db, scope, owner);
+    if owners.is_none() {
+        push_scope(&mut sql, db, scope, owner);
+    }
     sql.limit(limit);
     fetch_rows(db, sql).await
 }
