@@ -350,9 +350,18 @@ impl Db {
     pub async fn migrate(&self, url: &DbUrl) -> Result<(), DbError> {
         let migrator = self.migrator();
         let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let before = self.schema_version().await.unwrap_or(0);
         let result = db_run!(self, pool => migrator.run(pool).await);
         match result {
-            Ok(()) => crate::repo::collections::seed_reference(self).await,
+            Ok(()) => {
+                // Statistics only help the planner: a failure is reported, not fatal.
+                if self.schema_version().await? != before
+                    && let Err(e) = self.refresh_statistics().await
+                {
+                    tracing::warn!("planner statistics after migrations: {e}");
+                }
+                crate::repo::collections::seed_reference(self).await
+            }
             Err(MigrateError::VersionMissing(v)) => Err(DbError::SchemaTooNew {
                 url: url.redacted(),
                 db_version: v,
@@ -363,6 +372,41 @@ impl Db {
                 reason: e.to_string(),
             }),
         }
+    }
+
+    /// After migrations on a SQLite database that has planner statistics (a bulk load ran
+    /// ANALYZE): gathers them for each index that has none (what the migrations added), so
+    /// a new index is not judged by SQLite's defaults against its neighbours' measured
+    /// figures. Sampled (about 1,000 rows per index), a moment even on millions of rows. A
+    /// database without statistics is left without (PostgreSQL's autovacuum analyzes on
+    /// its own).
+    pub async fn refresh_statistics(&self) -> Result<(), DbError> {
+        let Db::Sqlite(sqlite) = self else { return Ok(()) };
+        let analyzed: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1')",
+        )
+        .fetch_one(&sqlite.pool)
+        .await?;
+        if !analyzed {
+            return Ok(());
+        }
+        let mut conn = sqlite.pool.acquire().await?;
+        let unanalyzed: Vec<String> = sqlx::query_scalar(
+            "SELECT m.name FROM sqlite_master m WHERE m.type = 'index' AND m.sql IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM sqlite_stat1 s WHERE s.idx = m.name) ORDER BY m.name",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        sqlx::raw_sql("PRAGMA analysis_limit = 1000")
+            .execute(&mut *conn)
+            .await?;
+        for index in unanalyzed {
+            let sql = format!("ANALYZE \"{}\"", index.replace('"', "\"\""));
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await?;
+        }
+        // Back to the connection's default (no sampling) for whoever uses it next.
+        sqlx::raw_sql("PRAGMA analysis_limit = 0").execute(&mut *conn).await?;
+        Ok(())
     }
 
     /// The highest applied migration version.

@@ -402,6 +402,7 @@ async fn a_contact_follows_its_client_from_portfolio_to_portfolio(app: TestApp) 
         .counterparty_with(CounterpartySeed {
             name: "ООО \"Незабудка\"",
             inn: Some(ROMASHKA_INN),
+            ogrn: Some(ROMASHKA_OGRN),
             phone: Some("+74951110011"),
             owner: Some(anna.id),
             department: Some(f.department_a),
@@ -418,8 +419,10 @@ async fn a_contact_follows_its_client_from_portfolio_to_portfolio(app: TestApp) 
         assert_eq!(ids(&search(&app, &anna.token, q).await), vec![petrov], "{q:?} as Anna");
         assert!(search(&app, &boris.token, q).await.is_empty(), "{q:?} as Boris");
     }
-    assert_eq!(ids(&search(&app, &anna.token, by_inn).await), vec![client]);
-    assert!(search(&app, &boris.token, by_inn).await.is_empty());
+    for q in [by_inn, ROMASHKA_OGRN, "8 495 111-00-11"] {
+        assert_eq!(ids(&search(&app, &anna.token, q).await), vec![client], "{q:?} as Anna");
+        assert!(search(&app, &boris.token, q).await.is_empty(), "{q:?} as Boris");
+    }
 
     // Handed to Boris: the client and its contact are his, by every kind of lookup.
     let (status, body) = send(

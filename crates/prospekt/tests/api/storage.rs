@@ -67,3 +67,55 @@ async fn a_database_from_a_newer_prospekt_is_refused_on_sqlite() {
 async fn a_database_from_a_newer_prospekt_is_refused_on_postgres() {
     newer_schema_is_refused(Backend::Postgres).await;
 }
+
+/// A SQLite database with planner statistics gets them for an index a migration added
+/// (here: one whose statistics were removed), so that index is not judged by defaults next
+/// to its measured neighbours. A database never analyzed stays so.
+#[tokio::test]
+async fn statistics_cover_every_index_after_migrations_on_sqlite() {
+    let Some((url, dir)) = fresh_db_url(Backend::Sqlite).await else {
+        return;
+    };
+    let db = Db::open(&DbUrl::parse(&url).unwrap()).await.unwrap();
+    let Db::Sqlite(sqlite) = &db else {
+        panic!("a SQLite URL opens SQLite")
+    };
+    let pool = &sqlite.pool;
+    let stats = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'";
+    db.refresh_statistics().await.unwrap();
+    let created: i64 = sqlx::query_scalar(stats).fetch_one(pool).await.unwrap();
+    assert_eq!(created, 0, "a database never analyzed is left so");
+
+    let now = chrono::Utc::now();
+    for i in 0..50 {
+        sqlx::query(
+            "INSERT INTO counterparties (id, kind, name, full_name, inn, search_key, status, tier, \
+             payment_terms_days, credit_limit, version, created_at, updated_at) \
+             VALUES (?, 'legal_entity', ?, ?, ?, ?, 'client', 'regular', 0, 0, 1, ?, ?)",
+        )
+        .bind(uuid::Uuid::now_v7())
+        .bind(format!("Клиент {i}"))
+        .bind(format!("ООО Клиент {i}"))
+        .bind(format!("77{i:08}"))
+        .bind(format!("клиент {i}"))
+        .bind(now)
+        .bind(now)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    sqlx::raw_sql("ANALYZE; DELETE FROM sqlite_stat1 WHERE idx = 'counterparties_owner_inn'")
+        .execute(pool)
+        .await
+        .unwrap();
+    let owner_inn = "SELECT COUNT(*) FROM sqlite_stat1 WHERE idx = 'counterparties_owner_inn'";
+    let before: i64 = sqlx::query_scalar(owner_inn).fetch_one(pool).await.unwrap();
+    assert_eq!(before, 0);
+    db.refresh_statistics().await.unwrap();
+    let after: i64 = sqlx::query_scalar(owner_inn).fetch_one(pool).await.unwrap();
+    assert_eq!(after, 1, "the index without statistics was analyzed");
+    db.close().await;
+    if let Some(dir) = dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

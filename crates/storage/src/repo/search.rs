@@ -451,20 +451,22 @@ pub async fn by_identifier(
 ) -> Result<Vec<SearchRow>, DbError> {
     let (columns, row, owner) = shape(kind, scope);
     let mut sql = Sql::default();
-    let mut ors = Vec::new();
-    if kind == HitKind::Counterparty {
+    // Each branch: its predicate, and whether an owner-leading index covers it.
+    let mut ors: Vec<(String, bool)> = Vec::new();
+    let counterparty = kind == HitKind::Counterparty;
+    if counterparty {
         if let Some(p) = lookup.inn_prefix {
-            ors.push(prefix_predicate(&mut sql, db, "c.inn", p));
+            ors.push((prefix_predicate(&mut sql, db, "c.inn", p), true));
         }
         if let Some(p) = lookup.ogrn_prefix {
-            ors.push(prefix_predicate(&mut sql, db, "c.ogrn", p));
+            ors.push((prefix_predicate(&mut sql, db, "c.ogrn", p), false));
         }
     }
     for p in lookup.phone_prefixes {
-        ors.push(prefix_predicate(&mut sql, db, &format!("{row}.phone"), p));
+        ors.push((prefix_predicate(&mut sql, db, &format!("{row}.phone"), p), counterparty));
     }
     if let Some(p) = lookup.email_prefix {
-        ors.push(prefix_predicate(&mut sql, db, &format!("lower({row}.email)"), p));
+        ors.push((prefix_predicate(&mut sql, db, &format!("lower({row}.email)"), p), false));
     }
     if ors.is_empty() {
         return Ok(Vec::new());
@@ -473,27 +475,30 @@ pub async fn by_identifier(
         HitKind::Counterparty => "counterparties c",
         HitKind::Contact => "contacts ct JOIN counterparties p ON p.id = ct.counterparty_id",
     };
-    // A manager's own clients: each prefix goes with the owner test, unwrapped, so that
-    // every branch of the OR is one range of an owner-leading index (`(owner_id, inn)`,
-    // `(owner_id, phone)`) instead of a walk through everyone's matching identifiers.
+    // A manager's own clients: each branch goes with the owner test. Where an owner-leading
+    // index covers the identifier (`(owner_id, inn)`, `(owner_id, phone)`) the test is left
+    // plain, so the branch is one range of it instead of a walk through everyone's matching
+    // identifiers; elsewhere (OGRN, e-mail) it is wrapped as in `push_scope`, so the
+    // identifier's own index drives rather than a walk through the whole portfolio.
     let owners = match scope {
-        Scope::Limited { departments, owners } if kind == HitKind::Counterparty && departments.is_empty() => {
-            Some(owners)
-        }
+        Scope::Limited { departments, owners } if counterparty && departments.is_empty() => Some(owners),
         _ => None,
     };
-    if let Some(owners) = owners {
-        if owners.is_empty() {
-            return Ok(Vec::new());
-        }
-        ors = ors
+    let ors: Vec<String> = match owners {
+        None => ors.into_iter().map(|(p, _)| p).collect(),
+        Some(owners) if owners.is_empty() => return Ok(Vec::new()),
+        Some(owners) => ors
             .into_iter()
-            .map(|p| {
+            .map(|(p, covered)| {
+                let column = match db {
+                    Db::Sqlite(_) if !covered => "+c.owner_id",
+                    _ => "c.owner_id",
+                };
                 let list: Vec<String> = owners.iter().map(|o| sql.arg(Arg::Uuid(*o))).collect();
-                format!("({p} AND c.owner_id IN ({}))", list.join(", "))
+                format!("({p} AND {column} IN ({}))", list.join(", "))
             })
-            .collect();
-    }
+            .collect(),
+    };
     // The placeholders of the predicates were numbered first, so the text is put together
     // around them.
     sql.text = format!("{columns} FROM {from} WHERE ({})", ors.join(" OR "));
