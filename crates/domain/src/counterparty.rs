@@ -45,9 +45,7 @@ pub fn search_key(parts: &[&str]) -> String {
         .copied()
         .collect::<Vec<_>>()
         .join(" ");
-    joined
-        .to_lowercase()
-        .replace('ё', "е")
+    crate::search::fold(&joined)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -63,11 +61,9 @@ const LEGAL_FORMS: &[&str] = &[
 /// legal forms dropped, words sorted. "ООО «Ромашка-Трейд»" and "Ромашка Трейд, ООО" share it,
 /// so the duplicate report finds them when they are in the same city.
 pub fn name_key(name: &str) -> String {
-    let folded: String = name
-        .to_lowercase()
-        .replace('ё', "е")
+    let folded: String = crate::search::fold(name)
         .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .map(|c| if crate::search::is_word_char(c) { c } else { ' ' })
         .collect();
     let mut words: Vec<&str> = folded.split_whitespace().filter(|w| !LEGAL_FORMS.contains(w)).collect();
     words.sort_unstable();

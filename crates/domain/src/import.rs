@@ -13,6 +13,7 @@
 //! the forms of the product (INN, phone, money, …), so the error codes are the same too.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -73,11 +74,15 @@ const MAPPING_FIELD: &str = "column";
 /// Folds a header or a word to a comparison key: lower case, `ё` → `е`, letters and
 /// digits only. "E-mail", "e mail" and "EMAIL" all become `email`; "Р/с" becomes `рс`.
 fn compact(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'ё' { 'е' } else { c })
-        .filter(|c| c.is_alphanumeric())
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match crate::search::fold_common(c) {
+            Some(f) => out.push(f),
+            None => out.extend(c.to_lowercase().map(|l| if l == 'ё' { 'е' } else { l })),
+        }
+    }
+    out.retain(crate::search::is_word_char);
+    out
 }
 
 /// Typical headers of Russian and English spreadsheets (1C exports, other CRMs, hand-made
@@ -796,15 +801,24 @@ fn parse_kind(cell: &str) -> Option<CounterpartyKind> {
         ("частное лицо", K::Person),
         ("individual", K::Person),
     ];
+    static KEYS: LazyLock<Vec<(String, CounterpartyKind)>> = LazyLock::new(|| {
+        let forms = LEGAL_FORMS.iter().map(|f| (*f, K::LegalEntity));
+        let names = K::ALL.iter().map(|k| (k.as_str(), *k));
+        compacted(forms.chain(names).chain(WORDS.iter().copied()))
+    });
+    find_compacted(&KEYS, cell)
+}
+
+/// `(compact(word), value)` for each pair, in order (built once per table).
+fn compacted<'w, T>(words: impl Iterator<Item = (&'w str, T)>) -> Vec<(String, T)> {
+    words.map(|(w, v)| (compact(w), v)).collect()
+}
+
+/// The value of the first word equal to the cell once both are compacted: one [`compact`]
+/// per cell instead of one per word of the table (a million rows ask each table).
+fn find_compacted<T: Copy>(keys: &[(String, T)], cell: &str) -> Option<T> {
     let key = compact(cell);
-    if LEGAL_FORMS.iter().any(|f| compact(f) == key) {
-        return Some(K::LegalEntity);
-    }
-    K::ALL
-        .iter()
-        .copied()
-        .find(|k| compact(k.as_str()) == key)
-        .or_else(|| WORDS.iter().find(|(w, _)| compact(w) == key).map(|(_, k)| *k))
+    keys.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
 }
 
 /// Abbreviations of the legal forms of organisations that may start a name.
@@ -860,12 +874,9 @@ fn parse_status(cell: &str) -> Option<LifecycleStatus> {
         ("потерян", S::Lost),
         ("потерянный", S::Lost),
     ];
-    let key = compact(cell);
-    S::ALL
-        .iter()
-        .copied()
-        .find(|s| compact(s.as_str()) == key)
-        .or_else(|| WORDS.iter().find(|(w, _)| compact(w) == key).map(|(_, s)| *s))
+    static KEYS: LazyLock<Vec<(String, LifecycleStatus)>> =
+        LazyLock::new(|| compacted(S::ALL.iter().map(|s| (s.as_str(), *s)).chain(WORDS.iter().copied())));
+    find_compacted(&KEYS, cell)
 }
 
 fn parse_tier(cell: &str) -> Option<Tier> {
@@ -875,12 +886,9 @@ fn parse_tier(cell: &str) -> Option<Tier> {
         ("ключевой", Tier::Key),
         ("вип", Tier::Vip),
     ];
-    let key = compact(cell);
-    Tier::ALL
-        .iter()
-        .copied()
-        .find(|t| compact(t.as_str()) == key)
-        .or_else(|| WORDS.iter().find(|(w, _)| compact(w) == key).map(|(_, t)| *t))
+    static KEYS: LazyLock<Vec<(String, Tier)>> =
+        LazyLock::new(|| compacted(Tier::ALL.iter().map(|t| (t.as_str(), *t)).chain(WORDS.iter().copied())));
+    find_compacted(&KEYS, cell)
 }
 
 /// Currency marks people append to amounts, longest first so "руб." is not cut to "руб".

@@ -23,15 +23,54 @@ pub const MAX_WORD_CHARS: usize = 64;
 pub const MIN_IDENTIFIER_DIGITS: usize = 4;
 
 /// Lower case with `ё` folded to `е` — the same folding as the stored `search_key`.
+///
+/// Always exactly `s.to_lowercase().replace('ё', "е")`. Names are Russian or Latin, and
+/// those letters are folded here directly: the general Unicode tables cost a search per
+/// character, which an import of a million names felt. Text with any other letter takes
+/// the general path as a whole (lower case can depend on context, as the Greek final
+/// sigma does).
 pub fn fold(s: &str) -> String {
-    s.to_lowercase().replace('ё', "е")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match fold_common(c) {
+            Some(f) => out.push(f),
+            None => return s.to_lowercase().replace('ё', "е"),
+        }
+    }
+    out
+}
+
+/// The folded form of a Latin or Russian letter, a digit, or a caseless sign common in
+/// names (quotes, dashes, №, no-break space); `None` for anything else, which needs the
+/// Unicode tables.
+pub fn fold_common(c: char) -> Option<char> {
+    match c {
+        _ if c.is_ascii() => Some(c.to_ascii_lowercase()),
+        // А–Я and а–я are one block apart.
+        'А'..='Я' => char::from_u32(u32::from(c) + 0x20),
+        'а'..='я' => Some(c),
+        'Ё' | 'ё' => Some('е'),
+        '«' | '»' | '„' | '“' | '”' | '‘' | '’' | '–' | '—' | '№' | '\u{a0}' | '\u{202f}' | '…' | '₽' => {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+/// `c.is_alphanumeric()`, answered without the Unicode tables for Latin and Russian.
+pub fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё') || c.is_alphanumeric()
+    }
 }
 
 /// The words of a text: folded, split at everything that is not a letter or a digit
 /// (spaces, quotes «», hyphens, dots…), each cut to [`MAX_WORD_CHARS`].
 pub fn words(s: &str) -> Vec<String> {
     fold(s)
-        .split(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !is_word_char(c))
         .filter(|w| !w.is_empty())
         .map(|w| w.chars().take(MAX_WORD_CHARS).collect())
         .collect()
@@ -510,6 +549,27 @@ pub fn rank_order(a: (u32, HitKind, &str), b: (u32, HitKind, &str)) -> std::cmp:
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn fold_is_the_general_lower_case_with_yo_folded() {
+        let samples = [
+            "ООО «Ёлка-Трейд» Ltd.",
+            "ИВАНОВ Пётр ёЁ",
+            "ΣΑΣ ΟΔΟΣ",
+            "İstanbul Straße",
+            "Ⅻ ǅ ＡＢＣ",
+            "",
+            "7707083893 +7 (495) 123-45-67",
+            "Ґанок Її Єва",
+            "ООО «Рога и Копыта» — №\u{a0}1…",
+        ];
+        for s in samples {
+            assert_eq!(fold(s), s.to_lowercase().replace('ё', "е"), "{s:?}");
+        }
+        for c in ['a', 'Z', '7', 'ж', 'Ж', 'ё', 'Ї', 'ß', 'Σ', '_', '«', ' ', '²', 'Ⅻ'] {
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
+        }
+    }
     use super::*;
 
     fn words_query(q: &str) -> Query {
