@@ -74,7 +74,7 @@ pub fn name_key(name: &str) -> String {
 pub fn parse_tags(raw: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for t in raw.split([',', ';', '|']) {
-        let t = t.trim().to_lowercase().replace('ё', "е");
+        let t = crate::search::fold(t.trim());
         if !t.is_empty() && !out.contains(&t) {
             out.push(t);
         }
