@@ -549,6 +549,7 @@ pub fn rank_order(a: (u32, HitKind, &str), b: (u32, HitKind, &str)) -> std::cmp:
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn fold_is_the_general_lower_case_with_yo_folded() {
@@ -570,7 +571,6 @@ mod tests {
             assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
         }
     }
-    use super::*;
 
     fn words_query(q: &str) -> Query {
         parse_query(q).expect("valid query")

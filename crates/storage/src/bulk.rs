@@ -849,7 +849,7 @@ pub mod verify {
 }
 
 /// Double-quotes an identifier read from the catalog.
-fn quote_ident(name: &str) -> String {
+pub(crate) fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 

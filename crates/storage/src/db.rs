@@ -401,7 +401,7 @@ impl Db {
             .execute(&mut *conn)
             .await?;
         for index in unanalyzed {
-            let sql = format!("ANALYZE \"{}\"", index.replace('"', "\"\""));
+            let sql = format!("ANALYZE {}", crate::bulk::quote_ident(&index));
             sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await?;
         }
         // Back to the connection's default (no sampling) for whoever uses it next.
