@@ -691,12 +691,13 @@ impl App {
             } else {
                 None
             };
-            let mut done = 0u64;
-            for chunk in cp_rows.chunks(5_000) {
-                repo::insert_rows_tx(&mut tx, "counterparties", &CP_COLUMNS, chunk).await?;
-                done += chunk.len() as u64;
-                progress(done, write_total, "writing");
-            }
+            // One call per table: on SQLite a large batch then reaches the table in one
+            // statement (see `insert_rows_tx`).
+            repo::insert_rows_progress_tx(&mut tx, "counterparties", &CP_COLUMNS, &cp_rows, &|n| {
+                progress(n as u64, write_total, "writing")
+            })
+            .await?;
+            let mut done = cp_rows.len() as u64;
             for (u, changes) in &updates {
                 let written = crate::counterparties::write_row_tx(&mut tx, &u.row, u.version, at).await;
                 match written {
@@ -715,11 +716,12 @@ impl App {
                     progress(done, write_total, "writing");
                 }
             }
-            for chunk in contact_rows.chunks(5_000) {
-                repo::insert_rows_tx(&mut tx, "contacts", &CONTACT_COLUMNS, chunk).await?;
-                done += chunk.len() as u64;
-                progress(done, write_total, "writing");
-            }
+            let before_contacts = done;
+            repo::insert_rows_progress_tx(&mut tx, "contacts", &CONTACT_COLUMNS, &contact_rows, &|n| {
+                progress(before_contacts + n as u64, write_total, "writing")
+            })
+            .await?;
+            done += contact_rows.len() as u64;
             repo::insert_rows_tx(&mut tx, "bank_accounts", &BANK_COLUMNS, &bank_rows).await?;
             done += bank_rows.len() as u64;
             progress(done, write_total, "writing");

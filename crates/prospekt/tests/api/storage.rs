@@ -1,12 +1,16 @@
 //! Storage contract: migrations, the append-only audit log, version guard.
 
+use prospekt_storage::repo::import::{Cell, insert_rows_progress_tx, insert_rows_tx};
 use prospekt_storage::{Db, DbError, DbUrl, db_run};
+use uuid::Uuid;
 
 use crate::helpers::{Backend, TestApp, fresh_db_url};
 
 crate::on_both_databases!(
     the_audit_log_refuses_updates_and_deletes,
     issuing_a_token_is_audited_in_the_same_transaction,
+    a_batch_of_many_statements_reaches_its_table_whole_and_in_order,
+    a_batch_with_one_dangling_reference_writes_nothing,
 );
 
 async fn the_audit_log_refuses_updates_and_deletes(app: TestApp) {
@@ -35,6 +39,88 @@ async fn issuing_a_token_is_audited_in_the_same_transaction(app: TestApp) {
         !issue.changes.contains("pkt_"),
         "the secret never reaches the audit log"
     );
+}
+
+/// Contacts of `client` for a bulk insert, more than one SQLite statement holds (500 rows).
+fn contact_rows(client: Uuid, n: usize) -> Vec<Vec<Cell>> {
+    let at = chrono::Utc::now();
+    (0..n)
+        .map(|i| {
+            vec![
+                Cell::Uuid(Uuid::now_v7()),
+                Cell::Uuid(client),
+                Cell::Text(format!("Контакт {i:04}")),
+                Cell::Text(format!("контакт {i:04}")),
+                Cell::Ts(at),
+                Cell::Ts(at),
+            ]
+        })
+        .collect()
+}
+
+const CONTACT_COLUMNS: [&str; 6] = [
+    "id",
+    "counterparty_id",
+    "full_name",
+    "search_key",
+    "created_at",
+    "updated_at",
+];
+
+async fn a_batch_of_many_statements_reaches_its_table_whole_and_in_order(app: TestApp) {
+    let client = app.counterparty("ООО «Пакет»", None, None).await;
+    let rows = contact_rows(client, 1_234);
+    let sent = std::sync::Mutex::new(Vec::new());
+    let mut tx = app.db.begin().await.unwrap();
+    insert_rows_progress_tx(&mut tx, "contacts", &CONTACT_COLUMNS, &rows, &|n| {
+        sent.lock().unwrap().push(n)
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let sent = sent.into_inner().unwrap();
+    assert_eq!(sent.last(), Some(&1_234), "progress ends at the last row: {sent:?}");
+    assert!(sent.windows(2).all(|w| w[0] < w[1]), "progress only grows: {sent:?}");
+    let names: Vec<String> = db_run!(&app.db, pool => {
+        sqlx::query_scalar("SELECT full_name FROM contacts WHERE counterparty_id = $1 ORDER BY id")
+            .bind(client)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    let expected: Vec<String> = (0..1_234).map(|i| format!("Контакт {i:04}")).collect();
+    // Ids are time-ordered, so id order is the order the rows were given in.
+    assert_eq!(names, expected);
+    if let Db::Sqlite(_) = &app.db {
+        let staging: i64 = db_run!(&app.db, pool => {
+            sqlx::query_scalar("SELECT count(*) FROM temp.sqlite_master WHERE name = 'prospekt_stage'")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        });
+        assert_eq!(staging, 0, "the staging table is dropped after the copy");
+    }
+}
+
+async fn a_batch_with_one_dangling_reference_writes_nothing(app: TestApp) {
+    let client = app.counterparty("ООО «Пакет»", None, None).await;
+    let mut rows = contact_rows(client, 1_234);
+    // Row 1,000 points at a client that does not exist: the foreign key must refuse the batch.
+    rows[1_000][1] = Cell::Uuid(Uuid::now_v7());
+    let mut tx = app.db.begin().await.unwrap();
+    let err = insert_rows_tx(&mut tx, "contacts", &CONTACT_COLUMNS, &rows)
+        .await
+        .expect_err("a dangling reference is refused");
+    assert!(matches!(err, DbError::Sql(_)), "{err:?}");
+    tx.rollback().await.unwrap();
+    let count: i64 = db_run!(&app.db, pool => {
+        sqlx::query_scalar("SELECT count(*) FROM contacts WHERE counterparty_id = $1")
+            .bind(client)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(count, 0);
 }
 
 async fn newer_schema_is_refused(backend: Backend) {

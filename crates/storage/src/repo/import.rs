@@ -48,24 +48,60 @@ fn rows_per_statement(columns: usize) -> usize {
     (30_000 / columns.max(1)).clamp(1, 500)
 }
 
-/// Inserts `rows` (each `columns.len()` cells) with multi-row INSERT statements in `tx`.
-/// SQLite gets anonymous `?` placeholders: numbered ones are resolved by name, which costs
-/// time quadratic in the number of parameters of a statement.
+/// Inserts `rows` (each `columns.len()` cells) in `tx`.
+///
+/// SQLite gets multi-row INSERT statements with anonymous `?` placeholders: numbered ones are
+/// resolved by name, which costs time quadratic in the number of parameters of a statement.
+/// A batch that needs more than one statement is first written to a staging table and then
+/// copied into `table` by one `INSERT … SELECT`. The target tables have foreign keys (and
+/// some an expression index), so SQLite keeps a statement journal for every statement that
+/// writes them: a copy of each page the statement changes, so that the statement alone can
+/// be undone. Hundreds of statements of a large batch copy the same index pages over and
+/// over (on a million counterparties, half of the time of writing them); one statement
+/// copies each page once. The staging table has no constraints, so filling it journals
+/// nothing. Constraints and foreign keys are still checked, by the final statement.
 ///
 /// PostgreSQL gets one array per column instead (`INSERT … SELECT * FROM UNNEST($1, $2, …)`):
 /// the statement's text no longer depends on the number of rows, so it is parsed and planned
 /// once per connection rather than once per batch size, and a batch is not limited by the
 /// protocol's 65,535 parameters.
 pub async fn insert_rows_tx(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec<Cell>]) -> Result<(), DbError> {
+    insert_rows_progress_tx(tx, table, columns, rows, &|_| {}).await
+}
+
+/// [`insert_rows_tx`], calling `sent(n)` after each statement with the number of rows sent
+/// so far (on SQLite, a staged batch then waits for its final copy).
+pub async fn insert_rows_progress_tx(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Cell>],
+    sent: &(dyn Fn(usize) + Send + Sync),
+) -> Result<(), DbError> {
     if let Tx::Postgres(conn) = tx {
-        return insert_unnest(conn, table, columns, rows).await;
+        return insert_unnest(conn, table, columns, rows, sent).await;
     }
     let per = rows_per_statement(columns.len());
+    let column_list = columns.join(", ");
+    let staged = rows.len() > per;
+    let target = if staged {
+        tx_run!(tx, conn => {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP TABLE IF EXISTS temp.{STAGE}; \
+                 CREATE TEMP TABLE {STAGE} AS SELECT {column_list} FROM main.{table} WHERE 0"
+            )))
+            .execute(conn)
+            .await?;
+        });
+        format!("temp.{STAGE}")
+    } else {
+        table.to_owned()
+    };
     let row_marks = format!("({})", vec!["?"; columns.len()].join(", "));
+    let mut done = 0;
     for chunk in rows.chunks(per) {
         let sql = format!(
-            "INSERT INTO {table} ({}) VALUES {}",
-            columns.join(", "),
+            "INSERT INTO {target} ({column_list}) VALUES {}",
             vec![row_marks.as_str(); chunk.len()].join(", ")
         );
         let sql = sqlx::AssertSqlSafe(sql);
@@ -77,9 +113,25 @@ pub async fn insert_rows_tx(tx: &mut Tx, table: &str, columns: &[&str], rows: &[
             }
             q.execute(conn).await?;
         });
+        done += chunk.len();
+        sent(done);
+    }
+    if staged {
+        tx_run!(tx, conn => {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO main.{table} ({column_list}) SELECT {column_list} FROM temp.{STAGE} ORDER BY rowid; \
+                 DROP TABLE temp.{STAGE}"
+            )))
+            .execute(conn)
+            .await?;
+        });
     }
     Ok(())
 }
+
+/// The staging table of a large SQLite batch (see [`insert_rows_tx`]); temporary, so private
+/// to the connection, and dropped when the batch is copied or its transaction rolls back.
+const STAGE: &str = "prospekt_stage";
 
 /// One column of a batch, as a PostgreSQL array.
 enum ArrayColumn {
@@ -140,7 +192,9 @@ async fn insert_unnest(
     table: &str,
     columns: &[&str],
     rows: &[Vec<Cell>],
+    sent: &(dyn Fn(usize) + Send + Sync),
 ) -> Result<(), DbError> {
+    let mut done = 0;
     for chunk in rows.chunks(UNNEST_ROWS) {
         let Some(first) = chunk.first() else {
             continue;
@@ -175,6 +229,8 @@ async fn insert_unnest(
             };
         }
         q.execute(&mut *conn).await?;
+        done += chunk.len();
+        sent(done);
     }
     Ok(())
 }
