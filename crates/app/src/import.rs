@@ -12,7 +12,8 @@ use prospekt_domain::FieldError;
 use prospekt_domain::Role;
 use prospekt_domain::counterparty::{name_key, parse_tags, search_key, tags_column};
 use prospekt_domain::import::{
-    CounterpartyDraft, ImportField, Mapping, MatchKey, duplicates_in_file, is_blank_row, parse_row,
+    BankDraft, ContactDraft, CounterpartyDraft, ImportField, Mapping, MatchKey, duplicates_in_file, is_blank_row,
+    parse_row,
 };
 use prospekt_storage::DbError;
 use prospekt_storage::repo::counterparties::CounterpartyRow;
@@ -215,6 +216,167 @@ fn keys_at(rows: &[Vec<Cell>], i: usize) -> Vec<&str> {
 
 fn text(s: &Option<String>) -> Cell {
     Cell::OptText(s.clone())
+}
+
+/// What every new row of one import carries: when, by whom, which batch.
+#[derive(Clone, Copy)]
+struct Stamp {
+    at: chrono::DateTime<chrono::Utc>,
+    actor: Uuid,
+    batch: Uuid,
+}
+
+/// An audit entry of the batch about counterparty `id`.
+fn audit_cells(stamp: Stamp, action: &str, id: Uuid, changes: String) -> Vec<Cell> {
+    vec![
+        Cell::Uuid(Uuid::now_v7()),
+        Cell::Ts(stamp.at),
+        Cell::OptUuid(Some(stamp.actor)),
+        Cell::OptUuid(None),
+        Cell::Text(action.to_owned()),
+        Cell::Text("counterparty".to_owned()),
+        Cell::Uuid(id),
+        Cell::Text(changes),
+    ]
+}
+
+/// A contact row ([`CONTACT_COLUMNS`]); `key` is its search key, `owner` its counterparty's
+/// owner as it stands after the batch.
+fn contact_cells(c: &ContactDraft, counterparty: Uuid, owner: Option<Uuid>, key: String, stamp: Stamp) -> Vec<Cell> {
+    vec![
+        Cell::Uuid(Uuid::now_v7()),
+        Cell::Uuid(counterparty),
+        Cell::Text(c.full_name.clone()),
+        text(&c.position),
+        Cell::OptText(c.phone.as_ref().map(|p| p.as_str().to_owned())),
+        Cell::OptText(c.email.as_ref().map(|e| e.as_str().to_owned())),
+        Cell::Bool(false),
+        Cell::Bool(false),
+        Cell::Text(key),
+        Cell::Int(1),
+        Cell::Ts(stamp.at),
+        Cell::Ts(stamp.at),
+        Cell::OptText(None),
+        Cell::OptUuid(owner),
+    ]
+}
+
+/// A bank account row ([`BANK_COLUMNS`]).
+fn bank_cells(b: &BankDraft, counterparty: Uuid) -> Vec<Cell> {
+    vec![
+        Cell::Uuid(Uuid::now_v7()),
+        Cell::Uuid(counterparty),
+        Cell::Text(b.bik.to_string()),
+        Cell::Text(b.account.clone()),
+        text(&b.corr_account),
+        Cell::Text(b.bank_name.clone().unwrap_or_default()),
+    ]
+}
+
+/// A row decided on: the counterparty it creates or updates, with owner, department and
+/// territory resolved.
+struct Decided {
+    draft: Box<CounterpartyDraft>,
+    id: Uuid,
+    owner_id: Option<Uuid>,
+    department: Option<Uuid>,
+    territory: Option<Uuid>,
+}
+
+/// The rows new counterparties write, in the order of the records.
+#[derive(Default)]
+struct NewRows {
+    counterparties: Vec<Vec<Cell>>,
+    contacts: Vec<Vec<Cell>>,
+    banks: Vec<Vec<Cell>>,
+    audits: Vec<Vec<Cell>>,
+}
+
+impl NewRows {
+    fn append(&mut self, mut other: NewRows) {
+        self.counterparties.append(&mut other.counterparties);
+        self.contacts.append(&mut other.contacts);
+        self.banks.append(&mut other.banks);
+        self.audits.append(&mut other.audits);
+    }
+}
+
+/// Rows of new counterparties. A new record has nothing stored to compare with, so each is
+/// built on its own: large batches are split across the cores, and the parts joined in order.
+fn new_rows(records: Vec<Decided>, stamp: Stamp) -> NewRows {
+    let build = |records: &[Decided]| -> NewRows {
+        let mut out = NewRows::default();
+        for r in records {
+            let d = &r.draft;
+            if let Some(c) = &d.contact {
+                out.contacts
+                    .push(contact_cells(c, r.id, r.owner_id, search_key(&[&c.full_name]), stamp));
+            }
+            if let Some(b) = &d.bank {
+                out.banks.push(bank_cells(b, r.id));
+            }
+            let inn = d.requisites.inn.as_ref().map(|i| i.to_string());
+            let kpp = d.requisites.kpp.as_ref().map(|k| k.to_string());
+            out.audits.push(audit_cells(
+                stamp,
+                "import",
+                r.id,
+                json!({ "batch": [null, stamp.batch], "name": [null, d.name], "inn": [null, inn], "kpp": [null, kpp] })
+                    .to_string(),
+            ));
+            out.counterparties.push(vec![
+                Cell::Uuid(r.id),
+                Cell::Text(d.kind.as_str().to_owned()),
+                Cell::Text(d.name.clone()),
+                Cell::Text(d.full_name.clone().unwrap_or_else(|| d.name.clone())),
+                Cell::OptText(inn.clone()),
+                Cell::OptText(kpp),
+                text(&d.requisites.ogrn),
+                Cell::Text(search_key(&[&d.name, inn.as_deref().unwrap_or("")])),
+                text(&d.industry),
+                text(&d.size),
+                Cell::OptUuid(r.territory),
+                text(&d.lead_source),
+                Cell::Text(d.status.map_or("prospect", |s| s.as_str()).to_owned()),
+                Cell::Text(d.tier.map_or("regular", |t| t.as_str()).to_owned()),
+                Cell::OptUuid(r.owner_id),
+                Cell::OptUuid(r.department),
+                Cell::Int(i64::from(d.payment_terms_days.unwrap_or(0))),
+                Cell::Int(d.credit_limit.map_or(0, |m| m.kopecks())),
+                text(&d.legal_address),
+                text(&d.actual_address),
+                text(&d.city),
+                Cell::OptText(d.phone.as_ref().map(|p| p.as_str().to_owned())),
+                Cell::OptText(d.email.as_ref().map(|e| e.as_str().to_owned())),
+                text(&d.notes),
+                text(&d.external_id),
+                text(&d.needs),
+                Cell::OptText(tags_column(&d.tags)),
+                Cell::Text(name_key(&d.name)),
+                Cell::Int(1),
+                Cell::Ts(stamp.at),
+                Cell::Ts(stamp.at),
+            ]);
+        }
+        out
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || records.len() < 20_000 {
+        return build(&records);
+    }
+    let size = records.len().div_ceil(threads);
+    let parts: Vec<NewRows> = std::thread::scope(|s| {
+        let handles: Vec<_> = records.chunks(size).map(|c| s.spawn(move || build(c))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    let mut out = NewRows::default();
+    for part in parts {
+        out.append(part);
+    }
+    out
 }
 
 impl App {
@@ -441,23 +603,36 @@ impl App {
         progress(0, total, "preparing");
         let at = now();
         let by = By::actor(actor);
-        let actor_cell = Cell::OptUuid(Some(actor.user_id.as_uuid()));
-        let audit_row = |action: &str, id: Uuid, changes: String| -> Vec<Cell> {
-            vec![
-                Cell::Uuid(Uuid::now_v7()),
-                Cell::Ts(at),
-                actor_cell.clone(),
-                Cell::OptUuid(None),
-                Cell::Text(action.to_owned()),
-                Cell::Text("counterparty".to_owned()),
-                Cell::Uuid(id),
-                Cell::Text(changes),
-            ]
+        let stamp = Stamp {
+            at,
+            actor: actor.user_id.as_uuid(),
+            batch: report.batch,
         };
-        let mut cp_rows: Vec<Vec<Cell>> = Vec::new();
-        let mut contact_rows: Vec<Vec<Cell>> = Vec::new();
-        let mut bank_rows: Vec<Vec<Cell>> = Vec::new();
-        let mut audit_rows: Vec<Vec<Cell>> = Vec::new();
+        let mut creates: Vec<Decided> = Vec::new();
+        let mut changes_of: Vec<Decided> = Vec::new();
+        for (_line, plan, owner_id, department, territory) in plans {
+            let (list, draft, id) = match plan {
+                Plan::Create(draft, id) => (&mut creates, draft, id),
+                Plan::Update(draft, id) => (&mut changes_of, draft, id),
+            };
+            list.push(Decided {
+                draft,
+                id,
+                owner_id,
+                department,
+                territory,
+            });
+        }
+        report.created += creates.len();
+        // Building the rows of new records is CPU work: off the async workers, like parsing.
+        let NewRows {
+            counterparties: cp_rows,
+            contacts: mut contact_rows,
+            banks: mut bank_rows,
+            audits: mut audit_rows,
+        } = tokio::task::spawn_blocking(move || new_rows(creates, stamp))
+            .await
+            .map_err(|e| AppError::Internal(format!("import worker: {e}")))?;
         struct Update {
             id: Uuid,
             version: i64,
@@ -465,101 +640,36 @@ impl App {
         }
         let mut updates: Vec<(Update, serde_json::Value)> = Vec::new();
 
-        for (_line, plan, owner_id, department, territory) in plans {
-            let (draft, id, is_new) = match plan {
-                Plan::Create(d, id) => (d, id, true),
-                Plan::Update(d, id) => (d, id, false),
-            };
+        for Decided {
+            draft,
+            id,
+            owner_id,
+            department,
+            territory,
+        } in changes_of
+        {
             let mut child_added = false;
             // A contact carries its counterparty's owner as it will stand after this batch
             // (the database would correct it, at the cost of a second write).
-            let contact_owner = match (is_new, current.get(&id)) {
-                (true, _) => owner_id,
-                (false, Some(_)) if draft.owner_login.is_some() => owner_id,
-                (false, Some(cur)) => cur.owner_id,
-                (false, None) => None,
+            let contact_owner = match current.get(&id) {
+                Some(_) if draft.owner_login.is_some() => owner_id,
+                Some(cur) => cur.owner_id,
+                None => None,
             };
             if let Some(c) = &draft.contact {
                 let key = search_key(&[&c.full_name]);
                 if contact_names.insert((id, key.clone())) {
                     child_added = true;
-                    contact_rows.push(vec![
-                        Cell::Uuid(Uuid::now_v7()),
-                        Cell::Uuid(id),
-                        Cell::Text(c.full_name.clone()),
-                        text(&c.position),
-                        Cell::OptText(c.phone.as_ref().map(|p| p.as_str().to_owned())),
-                        Cell::OptText(c.email.as_ref().map(|e| e.as_str().to_owned())),
-                        Cell::Bool(false),
-                        Cell::Bool(false),
-                        Cell::Text(key),
-                        Cell::Int(1),
-                        Cell::Ts(at),
-                        Cell::Ts(at),
-                        Cell::OptText(None),
-                        Cell::OptUuid(contact_owner),
-                    ]);
+                    contact_rows.push(contact_cells(c, id, contact_owner, key, stamp));
                 }
             }
             if let Some(b) = &draft.bank
                 && bank_keys.insert((id, b.bik.to_string(), b.account.clone()))
             {
                 child_added = true;
-                bank_rows.push(vec![
-                    Cell::Uuid(Uuid::now_v7()),
-                    Cell::Uuid(id),
-                    Cell::Text(b.bik.to_string()),
-                    Cell::Text(b.account.clone()),
-                    text(&b.corr_account),
-                    Cell::Text(b.bank_name.clone().unwrap_or_default()),
-                ]);
+                bank_rows.push(bank_cells(b, id));
             }
             let inn = draft.requisites.inn.as_ref().map(|i| i.to_string());
-            let kpp = draft.requisites.kpp.as_ref().map(|k| k.to_string());
-            if is_new {
-                let tags = tags_column(&draft.tags);
-                audit_rows.push(audit_row(
-                    "import",
-                    id,
-                    json!({ "batch": [null, report.batch], "name": [null, draft.name], "inn": [null, inn], "kpp": [null, kpp] })
-                        .to_string(),
-                ));
-                cp_rows.push(vec![
-                    Cell::Uuid(id),
-                    Cell::Text(draft.kind.as_str().to_owned()),
-                    Cell::Text(draft.name.clone()),
-                    Cell::Text(draft.full_name.clone().unwrap_or_else(|| draft.name.clone())),
-                    Cell::OptText(inn.clone()),
-                    Cell::OptText(kpp),
-                    text(&draft.requisites.ogrn),
-                    Cell::Text(search_key(&[&draft.name, inn.as_deref().unwrap_or("")])),
-                    text(&draft.industry),
-                    text(&draft.size),
-                    Cell::OptUuid(territory),
-                    text(&draft.lead_source),
-                    Cell::Text(draft.status.map_or("prospect", |s| s.as_str()).to_owned()),
-                    Cell::Text(draft.tier.map_or("regular", |t| t.as_str()).to_owned()),
-                    Cell::OptUuid(owner_id),
-                    Cell::OptUuid(department),
-                    Cell::Int(i64::from(draft.payment_terms_days.unwrap_or(0))),
-                    Cell::Int(draft.credit_limit.map_or(0, |m| m.kopecks())),
-                    text(&draft.legal_address),
-                    text(&draft.actual_address),
-                    text(&draft.city),
-                    Cell::OptText(draft.phone.as_ref().map(|p| p.as_str().to_owned())),
-                    Cell::OptText(draft.email.as_ref().map(|e| e.as_str().to_owned())),
-                    text(&draft.notes),
-                    text(&draft.external_id),
-                    text(&draft.needs),
-                    Cell::OptText(tags),
-                    Cell::Text(name_key(&draft.name)),
-                    Cell::Int(1),
-                    Cell::Ts(at),
-                    Cell::Ts(at),
-                ]);
-                report.created += 1;
-                continue;
-            }
             let Some(cur) = current.get(&id) else {
                 // Merged or deleted between the lookups: treat as unchanged rather than guess.
                 report.unchanged += 1;
@@ -660,7 +770,8 @@ impl App {
                 report.updated += 1;
             } else if child_added {
                 report.updated += 1;
-                audit_rows.push(audit_row(
+                audit_rows.push(audit_cells(
+                    stamp,
                     "import",
                     id,
                     json!({ "batch": [null, report.batch] }).to_string(),
@@ -710,7 +821,7 @@ impl App {
                     }
                     Err(e) => return Err(e.into()),
                 }
-                audit_rows.push(audit_row("import", u.id, changes.to_string()));
+                audit_rows.push(audit_cells(stamp, "import", u.id, changes.to_string()));
                 done += 1;
                 if done.is_multiple_of(1_000) {
                     progress(done, write_total, "writing");

@@ -13,6 +13,7 @@ crate::on_both_databases!(
     an_import_never_touches_records_out_of_reach,
     export_needs_the_permission_and_is_audited,
     a_large_batch_is_indexed_for_search_exactly_like_row_by_row_inserts,
+    a_batch_split_across_cores_keeps_each_contact_with_its_client,
 );
 
 async fn upload(app: &TestApp, token: &str, bytes: Vec<u8>, query: &str, mapping: Option<&str>) -> reqwest::Response {
@@ -395,4 +396,60 @@ async fn a_large_batch_is_indexed_for_search_exactly_like_row_by_row_inserts(app
         .await
         .unwrap();
     assert_eq!(v["items"][0]["name"], "Зюзюкин Пафнутий", "{v}");
+}
+
+/// 20,000 new records or more are built on several threads and written through SQLite's
+/// staging table: every record must arrive once, with its own contact and audit entry.
+async fn a_batch_split_across_cores_keeps_each_contact_with_its_client(app: TestApp) {
+    const ROWS: usize = 20_400;
+    let mut file = String::from("Внешний код;Наименование;Контактное лицо;Должность\n");
+    for i in 0..ROWS {
+        // Every third record has a contact; its position names the record it belongs to.
+        let (contact, position) = if i % 3 == 0 {
+            (format!("Контакт {i}"), format!("PK-{i}"))
+        } else {
+            (String::new(), String::new())
+        };
+        file.push_str(&format!("PK-{i};Покупатель {i};{contact};{position}\n"));
+    }
+    let head = app.user("irina", "commercial_director", None).await;
+    let (status, r) = json_of(upload(&app, &head.token, file.into_bytes(), "", None).await).await;
+    assert_eq!(
+        (status, r["created"].as_u64()),
+        (200, Some(ROWS as u64)),
+        "{}",
+        r["problems"][0]
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM counterparties WHERE external_id LIKE 'PK-%'"
+        )
+        .await,
+        ROWS as i64
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM contacts WHERE position LIKE 'PK-%'").await,
+        ROWS.div_ceil(3) as i64
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM contacts ct JOIN counterparties c ON c.id = ct.counterparty_id \
+             WHERE ct.position <> c.external_id OR ct.full_name <> 'Контакт ' || substr(c.external_id, 4)"
+        )
+        .await,
+        0,
+        "a contact belongs to the record of its own row"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log a JOIN counterparties c ON c.id = a.entity_id \
+             WHERE a.action = 'import' AND a.entity = 'counterparty' AND c.external_id LIKE 'PK-%'"
+        )
+        .await,
+        ROWS as i64,
+        "one audit entry per new record"
+    );
 }
