@@ -788,13 +788,15 @@ impl App {
         // 6. One transaction for the whole batch.
         let write_total = (cp_rows.len() + updates.len() + contact_rows.len() + bank_rows.len()) as u64;
         progress(0, write_total, "writing");
-        let mut tx = self.db().begin().await?;
-        // Pages for a large batch in memory (see `bulk_page_cache`): about 1 MiB per
-        // thousand rows, at most 1 GiB; below 64,000 rows the usual 64 MiB do.
-        let cache_mib = u32::try_from(write_total / 1_000).unwrap_or(u32::MAX).min(1_024);
-        if cache_mib > 64 {
-            tx.bulk_page_cache(cache_mib).await?;
-        }
+        // Pages for a large batch in memory (see `Db::begin_bulk`): about 2 MiB per thousand
+        // rows, at most 2 GiB (a million new counterparties dirty about 1.5 GiB of pages);
+        // below 32,000 rows the pool's usual 64 MiB do.
+        let cache_mib = u32::try_from(write_total / 500).unwrap_or(u32::MAX).min(2_048);
+        let mut tx = if cache_mib > 64 {
+            self.db().begin_bulk(cache_mib).await?
+        } else {
+            self.db().begin().await?
+        };
         let written: Result<(), AppError> = async {
             // Big batches index search words set-based at the end instead of row by row.
             let search = if cp_rows.len() + contact_rows.len() >= BULK_SEARCH_ROWS {

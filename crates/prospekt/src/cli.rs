@@ -372,7 +372,7 @@ async fn import_counterparties(
         mapping.push((h.trim().to_owned(), f.trim().to_owned()));
     }
     let (db, _) = open(db).await?;
-    let app = App::new(db);
+    let app = App::new(db.clone());
     let explain = |e: prospekt_app::AppError| -> anyhow::Error {
         match e {
             prospekt_app::AppError::Invalid(f) => anyhow::anyhow!("{}", field_error_message(lang, &f)),
@@ -447,6 +447,13 @@ async fn import_counterparties(
         std::fs::write(path, prospekt_web::api::transfer::problems_csv(&report, lang))
             .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("error report: {}", path.display());
+    }
+    // A large SQLite import leaves the copy of its pages into the database file to a
+    // background checkpoint; closing waits for it.
+    let closing = Instant::now();
+    db.close().await;
+    if timing {
+        eprintln!("  closed in {:.2} s", closing.elapsed().as_secs_f64());
     }
     Ok(())
 }

@@ -129,13 +129,19 @@ pub enum Db {
 pub struct SqliteDb {
     pub pool: SqlitePool,
     gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// WAL checkpoints running after large writes (see [`Db::begin_bulk`]); [`Db::close`]
+    /// waits for them.
+    checkpoints: Checkpoints,
 }
+
+type Checkpoints = std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>;
 
 impl SqliteDb {
     fn new(pool: SqlitePool) -> Self {
         SqliteDb {
             pool,
             gate: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            checkpoints: Checkpoints::default(),
         }
     }
 }
@@ -169,8 +175,15 @@ pub enum Tx {
 pub struct SqliteTx {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
     _gate: tokio::sync::OwnedMutexGuard<()>,
-    /// Set by [`Tx::bulk_page_cache`]: the connection's page cache must be put back.
-    widened_cache: bool,
+    /// Set by [`Db::begin_bulk`]: the transaction's own connection.
+    bulk: Option<Bulk>,
+}
+
+/// A large write's own SQLite connection, and where to checkpoint once it commits.
+struct Bulk {
+    own: SqlitePool,
+    main: SqlitePool,
+    checkpoints: Checkpoints,
 }
 
 impl std::ops::Deref for SqliteTx {
@@ -208,50 +221,57 @@ macro_rules! tx_run {
 const SQLITE_CACHE_SIZE: &str = "-65536";
 
 impl Tx {
-    pub async fn commit(mut self) -> Result<(), DbError> {
-        self.restore_page_cache().await?;
+    pub async fn commit(self) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(t) => t.tx.commit().await?,
+            Tx::Sqlite(mut t) => {
+                let bulk = t.bulk.take();
+                t.tx.commit().await?;
+                if let Some(bulk) = bulk {
+                    bulk.own.close().await;
+                    bulk.checkpoint();
+                }
+            }
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }
 
-    /// Rolls back now (dropping a transaction also does, later) and puts back what
-    /// [`Tx::bulk_page_cache`] widened.
-    pub async fn rollback(mut self) -> Result<(), DbError> {
-        self.restore_page_cache().await?;
+    /// Rolls back now (dropping a transaction also does, later).
+    pub async fn rollback(self) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(t) => t.tx.rollback().await?,
+            Tx::Sqlite(mut t) => {
+                let bulk = t.bulk.take();
+                t.tx.rollback().await?;
+                if let Some(bulk) = bulk {
+                    bulk.own.close().await;
+                }
+            }
             Tx::Postgres(t) => t.rollback().await?,
         }
         Ok(())
     }
+}
 
-    /// Lets one large SQLite write keep up to `mib` MiB of pages in memory until it ends.
-    /// Rows going into a dozen indexes at random places otherwise overflow the pool's
-    /// 64 MiB cache again and again: each overflow writes pages to the WAL in the middle of
-    /// the transaction and reads them back from it. [`Tx::commit`] and [`Tx::rollback`]
-    /// restore the pool's setting (a transaction merely dropped leaves the wider limit on
-    /// its connection, which costs memory, not correctness). PostgreSQL: nothing to do.
-    pub async fn bulk_page_cache(&mut self, mib: u32) -> Result<(), DbError> {
-        if let Tx::Sqlite(t) = self {
-            let pragma = format!("PRAGMA cache_size = -{}", u64::from(mib) * 1024);
-            sqlx::raw_sql(sqlx::AssertSqlSafe(pragma)).execute(&mut **t).await?;
-            t.widened_cache = true;
+impl Bulk {
+    /// Copies the committed pages from the WAL into the database file, in the background.
+    /// PASSIVE: readers and writers go on meanwhile; a writer's own automatic checkpoint
+    /// finding this one busy simply skips.
+    fn checkpoint(self) {
+        let Bulk { main, checkpoints, .. } = self;
+        let task = tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&main).await {
+                Ok(_) => tracing::info!(
+                    "checkpoint after a large write: {:.1} s",
+                    started.elapsed().as_secs_f64()
+                ),
+                Err(e) => tracing::warn!("checkpoint after a large write: {e}"),
+            }
+        });
+        if let Ok(mut running) = checkpoints.lock() {
+            running.retain(|t| !t.is_finished());
+            running.push(task);
         }
-        Ok(())
-    }
-
-    async fn restore_page_cache(&mut self) -> Result<(), DbError> {
-        if let Tx::Sqlite(t) = self
-            && t.widened_cache
-        {
-            let pragma = format!("PRAGMA cache_size = {SQLITE_CACHE_SIZE}");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(pragma)).execute(&mut **t).await?;
-            t.widened_cache = false;
-        }
-        Ok(())
     }
 }
 
@@ -437,14 +457,63 @@ impl Db {
                 Tx::Sqlite(SqliteTx {
                     tx: sqlite.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _gate: gate,
-                    widened_cache: false,
+                    bulk: None,
                 })
             }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
+    /// A transaction for one large write (an import of many thousands of rows).
+    ///
+    /// On SQLite it runs on a connection of its own, which keeps up to `cache_mib` MiB of
+    /// pages in memory: rows going into a dozen indexes at random places would otherwise
+    /// overflow the pool's 64 MiB cache again and again, and each overflow writes pages to the
+    /// WAL in the middle of the transaction and reads them back. Its commit does not copy the
+    /// WAL into the database file (automatic checkpoint off): that copy, seconds for a
+    /// million rows, runs in the background after the commit, so neither the writer nor the
+    /// next user to write waits for it. [`Db::close`] waits for it to finish.
+    ///
+    /// PostgreSQL: [`Db::begin`] (its checkpoints are a background process already).
+    pub async fn begin_bulk(&self, cache_mib: u32) -> Result<Tx, DbError> {
+        let Db::Sqlite(sqlite) = self else {
+            return self.begin().await;
+        };
+        let gate = tokio::time::timeout(WRITE_WAIT, sqlite.gate.clone().lock_owned())
+            .await
+            .map_err(|_| DbError::Sql(sqlx::Error::PoolTimedOut))?;
+        let options = (*sqlite.pool.connect_options())
+            .clone()
+            .pragma("cache_size", format!("-{}", u64::from(cache_mib.max(64)) * 1024))
+            .pragma("wal_autocheckpoint", "0");
+        let own = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        let tx = own.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Tx::Sqlite(SqliteTx {
+            tx,
+            _gate: gate,
+            bulk: Some(Bulk {
+                own,
+                main: sqlite.pool.clone(),
+                checkpoints: sqlite.checkpoints.clone(),
+            }),
+        }))
+    }
+
+    /// Closes the pool, after the checkpoints of large writes still running.
     pub async fn close(&self) {
+        if let Db::Sqlite(sqlite) = self {
+            let running = sqlite
+                .checkpoints
+                .lock()
+                .map(|mut r| std::mem::take(&mut *r))
+                .unwrap_or_default();
+            for task in running {
+                let _ = task.await;
+            }
+        }
         db_run!(self, pool => pool.close().await)
     }
 }

@@ -11,6 +11,7 @@ crate::on_both_databases!(
     issuing_a_token_is_audited_in_the_same_transaction,
     a_batch_of_many_statements_reaches_its_table_whole_and_in_order,
     a_batch_with_one_dangling_reference_writes_nothing,
+    a_bulk_transaction_writes_whole_or_not_at_all_and_holds_the_writer_gate,
 );
 
 async fn the_audit_log_refuses_updates_and_deletes(app: TestApp) {
@@ -121,6 +122,52 @@ async fn a_batch_with_one_dangling_reference_writes_nothing(app: TestApp) {
             .unwrap()
     });
     assert_eq!(count, 0);
+}
+
+async fn a_bulk_transaction_writes_whole_or_not_at_all_and_holds_the_writer_gate(app: TestApp) {
+    let client = app.counterparty("ООО «Пакет»", None, None).await;
+    let contacts = |db: Db| async move {
+        db_run!(&db, pool => {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM contacts WHERE counterparty_id = $1")
+                .bind(client)
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        })
+    };
+    let mut tx = app.db.begin_bulk(128).await.unwrap();
+    insert_rows_tx(&mut tx, "contacts", &CONTACT_COLUMNS, &contact_rows(client, 700))
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        contacts(app.db.clone()).await,
+        0,
+        "a rolled back bulk write leaves nothing"
+    );
+
+    let mut tx = app.db.begin_bulk(128).await.unwrap();
+    insert_rows_tx(&mut tx, "contacts", &CONTACT_COLUMNS, &contact_rows(client, 700))
+        .await
+        .unwrap();
+    if let Db::Sqlite(_) = &app.db {
+        // SQLite has one writer: another write waits for the bulk one to end.
+        let db = app.db.clone();
+        let mut other = tokio::spawn(async move { db.begin().await.map(drop) });
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(300), &mut other).await;
+        assert!(waited.is_err(), "a second writer got in during a bulk write");
+        tx.commit().await.unwrap();
+        other.await.unwrap().unwrap();
+    } else {
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(
+        contacts(app.db.clone()).await,
+        700,
+        "committed rows are seen by the pool"
+    );
+    // Closing waits for the background checkpoint of the bulk write.
+    app.db.close().await;
 }
 
 async fn newer_schema_is_refused(backend: Backend) {
