@@ -183,23 +183,33 @@ type Parsed = (usize, Result<CounterpartyDraft, Vec<FieldError>>);
 
 /// Parses the non-blank rows on up to all available cores; the result keeps file order.
 fn parse_parallel(mapping: &Mapping, rows: &[prospekt_files::Row]) -> Vec<Parsed> {
-    let parse = |chunk: &[prospekt_files::Row]| -> Vec<Parsed> {
+    on_all_cores(rows, |chunk| {
         chunk
             .iter()
             .filter(|r| !is_blank_row(&r.cells))
             .map(|r| (r.line, parse_row(mapping, &r.cells)))
-            .collect()
-    };
+            .collect::<Vec<Parsed>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// `work` over consecutive chunks of `items`, one chunk per core (at most eight), results in
+/// the order of the chunks. Fewer than 20,000 items are one chunk: threads would cost more
+/// than they save.
+fn on_all_cores<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || rows.len() < 20_000 {
-        return parse(rows);
+    if threads < 2 || items.len() < 20_000 {
+        return vec![work(items)];
     }
-    let size = rows.len().div_ceil(threads);
+    let size = items.len().div_ceil(threads);
+    let work = &work;
     std::thread::scope(|s| {
-        let handles: Vec<_> = rows.chunks(size).map(|c| s.spawn(move || parse(c))).collect();
+        let handles: Vec<_> = items.chunks(size).map(|c| s.spawn(move || work(c))).collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
             .collect()
     })
 }
@@ -360,20 +370,8 @@ fn new_rows(records: Vec<Decided>, stamp: Stamp) -> NewRows {
         }
         out
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || records.len() < 20_000 {
-        return build(&records);
-    }
-    let size = records.len().div_ceil(threads);
-    let parts: Vec<NewRows> = std::thread::scope(|s| {
-        let handles: Vec<_> = records.chunks(size).map(|c| s.spawn(move || build(c))).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    });
     let mut out = NewRows::default();
-    for part in parts {
+    for part in on_all_cores(&records, build) {
         out.append(part);
     }
     out
