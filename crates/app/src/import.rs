@@ -236,14 +236,14 @@ struct Stamp {
     batch: Uuid,
 }
 
-/// An audit entry of the batch about counterparty `id`.
-fn audit_cells(stamp: Stamp, action: &str, id: Uuid, changes: String) -> Vec<Cell> {
+/// The batch's `import` audit entry about counterparty `id`.
+fn audit_cells(stamp: Stamp, id: Uuid, changes: String) -> Vec<Cell> {
     vec![
         Cell::Uuid(Uuid::now_v7()),
         Cell::Ts(stamp.at),
         Cell::OptUuid(Some(stamp.actor)),
         Cell::OptUuid(None),
-        Cell::Text(action.to_owned()),
+        Cell::Text("import".to_owned()),
         Cell::Text("counterparty".to_owned()),
         Cell::Uuid(id),
         Cell::Text(changes),
@@ -329,7 +329,6 @@ fn new_rows(records: Vec<Decided>, stamp: Stamp) -> NewRows {
             let kpp = d.requisites.kpp.as_ref().map(|k| k.to_string());
             out.audits.push(audit_cells(
                 stamp,
-                "import",
                 r.id,
                 json!({ "batch": [null, stamp.batch], "name": [null, d.name], "inn": [null, inn], "kpp": [null, kpp] })
                     .to_string(),
@@ -770,7 +769,6 @@ impl App {
                 report.updated += 1;
                 audit_rows.push(audit_cells(
                     stamp,
-                    "import",
                     id,
                     json!({ "batch": [null, report.batch] }).to_string(),
                 ));
@@ -821,7 +819,7 @@ impl App {
                     }
                     Err(e) => return Err(e.into()),
                 }
-                audit_rows.push(audit_cells(stamp, "import", u.id, changes.to_string()));
+                audit_rows.push(audit_cells(stamp, u.id, changes.to_string()));
                 done += 1;
                 if done.is_multiple_of(1_000) {
                     progress(done, write_total, "writing");

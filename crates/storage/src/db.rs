@@ -144,6 +144,13 @@ impl SqliteDb {
             checkpoints: Checkpoints::default(),
         }
     }
+
+    /// Waits (at most [`WRITE_WAIT`]) for this process's turn to write.
+    async fn writer_gate(&self) -> Result<tokio::sync::OwnedMutexGuard<()>, DbError> {
+        tokio::time::timeout(WRITE_WAIT, self.gate.clone().lock_owned())
+            .await
+            .map_err(|_| DbError::Sql(sqlx::Error::PoolTimedOut))
+    }
 }
 
 /// How long a writer waits for the SQLite writer gate (the same as the busy timeout).
@@ -451,9 +458,7 @@ impl Db {
         Ok(match self {
             Db::Sqlite(sqlite) => {
                 // Gate before connection: waiting writers must not hold the readers' connections.
-                let gate = tokio::time::timeout(WRITE_WAIT, sqlite.gate.clone().lock_owned())
-                    .await
-                    .map_err(|_| DbError::Sql(sqlx::Error::PoolTimedOut))?;
+                let gate = sqlite.writer_gate().await?;
                 Tx::Sqlite(SqliteTx {
                     tx: sqlite.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _gate: gate,
@@ -479,9 +484,7 @@ impl Db {
         let Db::Sqlite(sqlite) = self else {
             return self.begin().await;
         };
-        let gate = tokio::time::timeout(WRITE_WAIT, sqlite.gate.clone().lock_owned())
-            .await
-            .map_err(|_| DbError::Sql(sqlx::Error::PoolTimedOut))?;
+        let gate = sqlite.writer_gate().await?;
         let options = (*sqlite.pool.connect_options())
             .clone()
             .pragma("cache_size", format!("-{}", u64::from(cache_mib.max(64)) * 1024))
